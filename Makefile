@@ -1,0 +1,59 @@
+# Two entry points for a fresh machine (see README):
+#   make run   install, create the demo archive in instance/ and serve it on 127.0.0.1:5000
+#   make test  install (with test tools) and run every test
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTANCE := $(CURDIR)/instance
+HOST ?= 127.0.0.1
+PORT ?= 5000
+FLASK := $(BIN)/flask --app archive
+
+.PHONY: install install-dev translations run serve test lint format extract bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	$(MAKE) --no-print-directory translations
+
+install-dev: $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	$(MAKE) --no-print-directory translations
+
+# .mo files are built here, never committed.
+translations:
+	$(BIN)/pybabel compile --use-fuzzy -q -d translations 2>/dev/null || $(BIN)/pybabel compile -q -d translations
+
+run: install
+	$(BIN)/python -m archive.bootstrap $(INSTANCE)
+	$(FLASK) init-db
+	$(FLASK) demo
+	$(MAKE) --no-print-directory serve
+
+serve:
+	ARCHIVE_ENV=development $(FLASK) run --host $(HOST) --port $(PORT)
+
+test: install-dev
+	$(BIN)/python -m pytest
+
+lint:
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+
+format:
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# Re-extract UI strings and merge them into the catalogs (then translate the new entries).
+extract:
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+
+bench:
+	$(BIN)/python bench/search_bench.py
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info

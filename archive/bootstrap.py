@@ -1,0 +1,23 @@
+"""`python -m archive.bootstrap INSTANCE_DIR`: create the instance folder and its secret key.
+
+Runs before the app can start (the app refuses to start without a key), so it must not
+import the application.
+"""
+
+import sys
+
+from .config import write_secret_key
+
+
+def main(argv: list[str]) -> int:
+    """Write the secret key file into the given instance folder; return an exit code."""
+    if len(argv) != 2:
+        print("usage: python -m archive.bootstrap INSTANCE_DIR", file=sys.stderr)
+        return 2
+    path = write_secret_key(argv[1])
+    print(f"secret key: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv))

@@ -1,0 +1,119 @@
+"""Command-line interface: `flask --app archive <command>`.
+
+Commands print English (they are for the operator on the server) and exit non-zero on error.
+"""
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from flask_babel import force_locale
+from flask_migrate import upgrade
+
+from .extensions import db
+from .models import Role
+from .services.accounts import create_user
+from .services.demo import load_demo
+from .services.errors import ServiceError
+from .services.exporter import export_lines
+from .services.importer import ImportFailed, import_lines
+from .services.testimonies import SYSTEM
+
+users_cli = AppGroup("users", help="Manage accounts.")
+
+
+@click.command("init-db")
+def init_db_command() -> None:
+    """Create or upgrade the database schema and seed the reference data."""
+    from .seed import seed_reference_data
+
+    upgrade()
+    added = seed_reference_data()
+    db.session.commit()
+    click.echo(f"Database ready ({added} reference rows added).")
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def create_user_command(email: str, role: str, password_stdin: bool) -> None:
+    """Create an account. The password is asked for (never taken from the command line)."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with force_locale("en"):
+        try:
+            create_user(email, password, role, SYSTEM)
+            db.session.commit()
+        except ServiceError as exc:
+            db.session.rollback()
+            raise click.ClickException(f"{exc.field}: {exc.message}") from None
+    click.echo(f"Created {role} {email}.")
+
+
+@click.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_command(path: Path) -> None:
+    """Import testimonies from a JSON Lines file: all of it, or nothing."""
+    with force_locale("en"):
+        try:
+            report = import_lines(path.read_bytes())
+        except ImportFailed as exc:
+            raise click.ClickException(f"{exc}. Nothing was imported.") from None
+    click.echo(
+        f"Imported: {report.created} created, {report.updated} updated, "
+        f"{report.unchanged} unchanged."
+    )
+
+
+@click.command("export")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+@click.option(
+    "--with-personal-data",
+    is_flag=True,
+    help="Include narrators' legal names and contacts. Handle the file as sensitive.",
+)
+def export_command(path: Path, with_personal_data: bool) -> None:
+    """Export every non-withdrawn testimony as JSON Lines (for exchange, not backup)."""
+    if with_personal_data:
+        click.echo(
+            "WARNING: this file will hold narrators' legal names and contacts. "
+            "Keep it encrypted and delete it after use.",
+            err=True,
+        )
+    count = 0
+    with path.open("w", encoding="utf-8") as out:
+        for line in export_lines(with_personal_data):
+            out.write(line)
+            count += 1
+    path.chmod(0o600)
+    click.echo(f"Exported {count} testimonies to {path}.")
+
+
+@click.command("demo")
+def demo_command() -> None:
+    """Load the demo archive and create demo users (passwords printed once)."""
+    with force_locale("en"):
+        try:
+            report, created = load_demo()
+        except ImportFailed as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(
+        f"Demo archive: {report.created} created, {report.updated} updated, "
+        f"{report.unchanged} unchanged."
+    )
+    if created:
+        click.echo("Demo accounts (these passwords are shown only now):")
+        for email, password in created.items():
+            click.echo(f"  {email:32} {password}")
+
+
+def register_cli(app: Flask) -> None:
+    """Attach the commands to the app's `flask` CLI."""
+    for command in (init_db_command, import_command, export_command, demo_command):
+        app.cli.add_command(command)
+    app.cli.add_command(users_cli)

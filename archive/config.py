@@ -1,0 +1,109 @@
+"""Every setting of the archive, with why it exists. No secrets live here.
+
+Settings come from this module's defaults, then `instance/config.py` if present, then
+environment variables named `ARCHIVE_<SETTING>`, then the `config` mapping given to
+`create_app` (tests). The secret key is never defaulted: see `load_secret_key`.
+"""
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any, ClassVar
+
+SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
+
+
+class Defaults:
+    # UI locales are exactly these two (never indigenous content languages: Babel has no
+    # locale data for them). Khmer is the default audience.
+    UI_LOCALES = ("km", "en")
+    BABEL_DEFAULT_LOCALE = "km"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Phnom_Penh"
+    # Show Khmer digits (០ to ៩) for numbers and dates in the Khmer UI; never in ids or URLs.
+    KHMER_DIGITS = True
+    LOCALE_COOKIE = "archive_locale"
+
+    # None means "sqlite file in the instance folder"; set ARCHIVE_DATABASE_URL or
+    # DATABASE_URL for PostgreSQL (postgresql+psycopg://...).
+    SQLALCHEMY_DATABASE_URI: str | None = None
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, Any]] = {"pool_pre_ping": True}
+
+    # Index tiers live here (one sub-directory per tier); None = instance/index.
+    INDEX_DIR: str | None = None
+
+    # Largest accepted Markdown body of one revision, in characters (forms and import).
+    MAX_BODY_CHARS = 100_000
+    # Largest request body: import files go through the CLI, forms stay small.
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    # Items per page on lists.
+    PAGE_SIZE = 20
+
+    # Cookies: Secure outside development, never readable by scripts, not sent cross-site.
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SECURE = True
+    SESSION_PROTECTION = "strong"
+
+    # CSRF on every state change; an expired form shows a localized "try again" page.
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+
+    # development | production | testing. Production refuses DEBUG and a missing secret.
+    ENV = "production"
+    DEBUG = False
+    TESTING = False
+
+
+def database_uri(instance_path: str) -> str:
+    """Return the database URL: environment first, else the embedded SQLite file."""
+    url = os.environ.get("ARCHIVE_DATABASE_URL") or os.environ.get("DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{Path(instance_path) / 'archive.sqlite3'}"
+
+
+def load_secret_key(instance_path: str) -> str | None:
+    """Return SECRET_KEY from the environment or `instance/secret_key`, or None if neither."""
+    key = os.environ.get("ARCHIVE_SECRET_KEY")
+    if key:
+        return key
+    path = Path(instance_path) / SECRET_KEY_FILE
+    if path.is_file():
+        return path.read_text(encoding="utf-8").strip() or None
+    return None
+
+
+def write_secret_key(instance_path: str) -> Path:
+    """Create `instance/secret_key` with 256 random bits if it does not exist; return its path.
+
+    The file is created owner-readable only. Existing keys are never replaced (that would
+    sign everybody out and invalidate every form in flight).
+    """
+    path = Path(instance_path) / SECRET_KEY_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(secrets.token_hex(32))
+    return path
+
+
+def environment_overrides() -> dict[str, Any]:
+    """Return settings given as ARCHIVE_<NAME> environment variables (strings, bools, ints)."""
+    out: dict[str, Any] = {}
+    for name in dir(Defaults):
+        if not name.isupper():
+            continue
+        raw = os.environ.get(f"ARCHIVE_{name}")
+        if raw is None:
+            continue
+        default = getattr(Defaults, name)
+        if isinstance(default, bool):
+            out[name] = raw.lower() in {"1", "true", "yes", "on"}
+        elif isinstance(default, int):
+            out[name] = int(raw)
+        else:
+            out[name] = raw
+    return out

@@ -1,0 +1,140 @@
+"""Web forms (Flask-WTF, CSRF on every one). Every message is a translatable string.
+
+WTForms' own built-in messages are not in our catalogs, so choices and dates are checked by
+the small validators below, whose messages are.
+"""
+
+from datetime import date
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    ValidationError,
+    widgets,
+)
+from wtforms.validators import InputRequired, Length, Optional
+
+REQUIRED = _l("This field is required.")
+
+
+class ChoiceField(SelectField):
+    """A select whose invalid-choice message is ours (and translated)."""
+
+    def pre_validate(self, form: Any) -> None:
+        if self.data not in {value for value, _label in self.choices or []}:
+            raise ValidationError(_l("Choose one of the listed options."))
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Checkboxes for a multiple choice, with our own invalid-choice message."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+    def pre_validate(self, form: Any) -> None:
+        allowed = {value for value, _label in self.choices or []}
+        if any(value not in allowed for value in self.data or []):
+            raise ValidationError(_l("Choose only listed options."))
+
+
+class IsoDateField(StringField):
+    """A date typed or picked as YYYY-MM-DD; `.date` holds the parsed value or None."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("render_kw", {"type": "date", "placeholder": "YYYY-MM-DD"})
+        super().__init__(*args, **kwargs)
+
+    @property
+    def date(self) -> date | None:
+        try:
+            return date.fromisoformat(self.data) if self.data else None
+        except ValueError:
+            return None
+
+    def pre_validate(self, form: Any) -> None:
+        if self.data and (len(self.data) != 10 or self.date is None):
+            raise ValidationError(_l("Enter a valid date (YYYY-MM-DD)."))
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[InputRequired(REQUIRED), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[InputRequired(REQUIRED)])
+    next = HiddenField()
+
+
+class EmptyForm(FlaskForm):
+    """A form with only the CSRF token (logout, status buttons)."""
+
+
+class TestimonyForm(FlaskForm):
+    ref = StringField(
+        _l("Reference"),
+        validators=[InputRequired(REQUIRED), Length(max=64)],
+        description=_l("Your reference for this testimony, e.g. an interview number."),
+    )
+    recorded_on = IsoDateField(_l("Recorded on"))
+    province = StringField(_l("Province"), validators=[Length(max=100)])
+    district = StringField(_l("District"), validators=[Length(max=100)])
+    commune = StringField(_l("Commune"), validators=[Length(max=100)])
+    village = StringField(_l("Village"), validators=[Length(max=100)])
+    narrator_alias = StringField(_l("Narrator's alias"), validators=[Length(max=100)])
+    event = StringField(_l("Event"), validators=[Length(max=200)])
+    original_language = ChoiceField(_l("Original language"))
+    content_warning = BooleanField(_l("Needs a content warning"))
+    identity_group = MultiCheckboxField(_l("Identity groups"))
+    discrimination_type = MultiCheckboxField(_l("Types of discrimination"))
+    setting = MultiCheckboxField(_l("Settings"))
+    need = MultiCheckboxField(_l("Needs and requests"))
+    organisations = MultiCheckboxField(_l("Organisations"))
+    legal_name = StringField(_l("Legal name"), validators=[Length(max=200)])
+    contact = StringField(_l("Contact"), validators=[Length(max=200)])
+    gender = StringField(_l("Gender"), validators=[Length(max=50)])
+    age_range = StringField(_l("Age range"), validators=[Length(max=20)])
+
+
+class VersionForm(FlaskForm):
+    language = ChoiceField(_l("Language"))
+    kind = ChoiceField(_l("Kind"))
+    translated_from = ChoiceField(_l("Translated from"))
+    title = StringField(_l("Title"), validators=[InputRequired(REQUIRED), Length(max=300)])
+    summary = TextAreaField(_l("Summary"), validators=[Length(max=2000)])
+    body = TextAreaField(_l("Text (Markdown)"), validators=[InputRequired(REQUIRED)])
+
+
+class RevisionForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[InputRequired(REQUIRED), Length(max=300)])
+    summary = TextAreaField(_l("Summary"), validators=[Length(max=2000)])
+    body = TextAreaField(_l("Text (Markdown)"), validators=[InputRequired(REQUIRED)])
+    note = StringField(_l("Note about this change"), validators=[Length(max=500)])
+    base_revision_id = HiddenField()
+
+
+class ConsentForm(FlaskForm):
+    level = ChoiceField(_l("Who may read it"))
+    given_on = IsoDateField(_l("Consent given on"))
+    method = ChoiceField(_l("How consent was given"), validators=[Optional()])
+    recorded_by = StringField(_l("Recorded by"), validators=[Length(max=200)])
+    witness = StringField(_l("Witness"), validators=[Length(max=200)])
+    publish_languages = MultiCheckboxField(_l("Languages that may be published"))
+    show_alias = BooleanField(_l("The alias may be shown"))
+    count_in_statistics = BooleanField(_l("May be counted in public statistics"))
+    review_on = IsoDateField(_l("Review consent on"))
+    reason_code = ChoiceField(_l("Reason for this change"))
+    note = TextAreaField(_l("Note (staff only)"), validators=[Length(max=2000)])
+
+
+class StatusForm(FlaskForm):
+    status = ChoiceField(_l("Editorial status"))
+
+
+class TransitionForm(FlaskForm):
+    to = ChoiceField(_l("New status"))
