@@ -51,6 +51,7 @@ format:
 extract:
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o translations/messages.pot .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/python -m archive.catalogs fill-en
 
 bench:
 	$(BIN)/python bench/search_bench.py

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from flask_babel import force_locale
 from flask_migrate import upgrade
 
@@ -25,6 +25,7 @@ users_cli = AppGroup("users", help="Manage accounts.")
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db_command() -> None:
     """Create or upgrade the database schema and seed the reference data."""
     from .seed import seed_reference_data
@@ -56,6 +57,7 @@ def create_user_command(email: str, role: str, password_stdin: bool) -> None:
 
 
 @click.command("import")
+@with_appcontext
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_command(path: Path) -> None:
     """Import testimonies from a JSON Lines file: all of it, or nothing."""
@@ -71,6 +73,7 @@ def import_command(path: Path) -> None:
 
 
 @click.command("export")
+@with_appcontext
 @click.argument("path", type=click.Path(dir_okay=False, writable=True, path_type=Path))
 @click.option(
     "--with-personal-data",
@@ -95,6 +98,7 @@ def export_command(path: Path, with_personal_data: bool) -> None:
 
 
 @click.command("demo")
+@with_appcontext
 def demo_command() -> None:
     """Load the demo archive and create demo users (passwords printed once)."""
     with force_locale("en"):

@@ -30,7 +30,7 @@ class ChoiceField(SelectField):
     """A select whose invalid-choice message is ours (and translated)."""
 
     def pre_validate(self, form: Any) -> None:
-        if self.data not in {value for value, _label in self.choices or []}:
+        if (self.data or "") not in {value for value, _label in self.choices or []}:
             raise ValidationError(_l("Choose one of the listed options."))
 
 

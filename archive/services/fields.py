@@ -170,6 +170,8 @@ def _string(
         raise RecordError(where, "must be a string")
     if required and not value.strip():
         raise RecordError(where, "required")
+    if "\x00" in value:
+        raise RecordError(where, "contains a NUL character")
     if len(value) > limit:
         raise RecordError(where, f"longer than {limit} characters")
     return value

@@ -140,11 +140,12 @@ def _write(record: Record, actor: Any, report: ImportReport) -> None:
     if existing is None:
         testimony = testimonies.create_testimony(data, actor)
         report.created += 1
+        changed = True
     else:
         testimony = existing
         data.status = testimony.status
-        testimonies.update_testimony(testimony, data, actor)
-    changed = consent_service.apply_consent(testimony, record.consent, actor, "import")
+        changed = testimonies.update_testimony(testimony, data, actor)
+    changed = consent_service.apply_consent(testimony, record.consent, actor, "import") or changed
     for item in _sources_first(record.versions):
         version = testimony.version_for(item.language)
         if version is None:

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import (
     Consent,
+    ConsentLevel,
     ContentLanguage,
     Narrator,
     Organisation,
@@ -31,6 +32,13 @@ def check(actor: Any, action: str) -> None:
         raise PermissionDenied(_l("You may not do this."))
 
 
+def ensure_not_withdrawn(testimony: Testimony) -> None:
+    """Raise ServiceError for a withdrawn testimony: nothing about it may change again."""
+    consent = testimony.consent
+    if consent is not None and consent.level == ConsentLevel.WITHDRAWN:
+        raise ServiceError(_l("This testimony was withdrawn; it cannot change."))
+
+
 def create_testimony(data: TestimonyInput, actor: Any) -> Testimony:
     """Add a testimony with a staff-only consent (changed through the consent service).
 
@@ -51,24 +59,55 @@ def create_testimony(data: TestimonyInput, actor: Any) -> Testimony:
     return testimony
 
 
-def update_testimony(testimony: Testimony, data: TestimonyInput, actor: Any) -> None:
-    """Change a testimony's metadata, tags and narrator row (status through `set_status`)."""
+def update_testimony(testimony: Testimony, data: TestimonyInput, actor: Any) -> bool:
+    """Change a testimony's metadata, tags and narrator row (status through `set_status`).
+
+    Returns whether anything changed; an unchanged save writes no audit row or index job.
+    """
     check(actor, "testimony.edit")
+    ensure_not_withdrawn(testimony)
     if data.ref != testimony.ref:
         taken = db.session.scalar(select(Testimony.id).where(Testimony.ref == data.ref))
         if taken is not None:
             raise ServiceError(_l("This reference is already used."), "ref")
-        testimony.ref = data.ref
+    before = _snapshot(testimony)
+    testimony.ref = data.ref
     _apply_fields(testimony, data)
-    audit.record("testimony.update", "testimony", testimony.public_id, actor)
+    changed = _snapshot(testimony) != before
+    if changed:
+        audit.record("testimony.update", "testimony", testimony.public_id, actor)
+        outbox.enqueue(testimony.id)
     if data.status != testimony.status:
         set_status(testimony, data.status, actor)
-    outbox.enqueue(testimony.id)
+        changed = True
+    return changed
+
+
+def _snapshot(testimony: Testimony) -> tuple[Any, ...]:
+    narrator = db.session.scalar(select(Narrator).where(Narrator.testimony_id == testimony.id))
+    return (
+        testimony.ref,
+        testimony.recorded_on,
+        testimony.province,
+        testimony.district,
+        testimony.commune,
+        testimony.village,
+        testimony.narrator_alias,
+        testimony.event,
+        testimony.content_warning,
+        testimony.original_language,
+        tuple(sorted(term.id for term in testimony.terms)),
+        tuple(sorted(org.id for org in testimony.organisations)),
+        None
+        if narrator is None
+        else (narrator.legal_name, narrator.contact, narrator.gender, narrator.age_range),
+    )
 
 
 def set_status(testimony: Testimony, status: str, actor: Any) -> None:
     """Move a testimony to an editorial status (draft, in_review, published); audited."""
     check(actor, "testimony.publish")
+    ensure_not_withdrawn(testimony)
     if status not in set(TestimonyStatus):
         raise ServiceError(_l("Unknown status."), "status")
     old = testimony.status

@@ -20,7 +20,7 @@ from ..search import outbox
 from . import audit
 from .errors import ServiceError
 from .inputs import VersionInput
-from .testimonies import check
+from .testimonies import check, ensure_not_withdrawn
 
 # (from, to) -> the action the actor's role must allow.
 TRANSITIONS: dict[tuple[str, str], str] = {
@@ -50,6 +50,7 @@ def add_version(testimony: Testimony, data: VersionInput, actor: Any) -> Version
     """Add a language version with its first revision (status `data.status` only through the
     import; forms always start a draft). Returns the flushed version."""
     check(actor, "version.edit")
+    ensure_not_withdrawn(testimony)
     if db.session.get(ContentLanguage, data.language) is None:
         raise ServiceError(_l("Unknown language."), "language")
     if data.kind not in set(VersionKind):
@@ -87,6 +88,7 @@ def save_revision(
     """Append a draft revision. Raises ConflictError when `base_revision_id` (the revision the
     editor started from) is no longer the latest, so nobody's text is overwritten."""
     check(actor, "version.edit")
+    ensure_not_withdrawn(version.testimony)
     check_text(title, body)
     latest = version.latest
     if base_revision_id is not None and latest is not None and latest.id != base_revision_id:
@@ -117,6 +119,7 @@ def set_revision_status(
     `imported=True` (CLI import only) sets any status directly. Raises ServiceError for a
     transition that is not allowed and PermissionDenied for the wrong role.
     """
+    ensure_not_withdrawn(revision.version.testimony)
     old = revision.status
     if status == old:
         return

@@ -1,0 +1,1 @@
+"""Search: the only code that imports whoosh (text analysis, tier indexes, outbox, query)."""

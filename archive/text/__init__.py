@@ -1,0 +1,1 @@
+"""Text: normalisation, Khmer segmentation and Markdown rendering (no Flask, no database)."""
