@@ -25,7 +25,7 @@ install-dev: $(BIN)/python
 
 # .mo files are built here, never committed.
 translations:
-	$(BIN)/pybabel compile --use-fuzzy -q -d translations 2>/dev/null || $(BIN)/pybabel compile -q -d translations
+	$(BIN)/pybabel compile -d translations >/dev/null
 
 run: install
 	$(BIN)/python -m archive.bootstrap $(INSTANCE)

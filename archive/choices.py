@@ -33,7 +33,7 @@ CONSENT_LEVEL_LABELS = {
     ConsentLevel.PUBLIC: _l("Everyone (public)"),
     ConsentLevel.RESEARCHERS: _l("Approved researchers and staff"),
     ConsentLevel.STAFF: _l("Archive staff only"),
-    ConsentLevel.WITHDRAWN: _l("Withdrawn (final: nobody)"),
+    ConsentLevel.WITHDRAWN: _l("Withdrawn (final: nobody can read it)"),
 }
 CONSENT_METHOD_LABELS = {
     ConsentMethod.ORAL_RECORDED: _l("Oral, recorded"),

@@ -92,7 +92,7 @@ class TestimonyForm(FlaskForm):
     content_warning = BooleanField(_l("Needs a content warning"))
     identity_group = MultiCheckboxField(_l("Identity groups"))
     discrimination_type = MultiCheckboxField(_l("Types of discrimination"))
-    setting = MultiCheckboxField(_l("Settings"))
+    setting = MultiCheckboxField(_l("Where it happened"))
     need = MultiCheckboxField(_l("Needs and requests"))
     organisations = MultiCheckboxField(_l("Organisations"))
     legal_name = StringField(_l("Legal name"), validators=[Length(max=200)])

@@ -22,6 +22,7 @@ from archive.seed import seed_reference_data
 from archive.services.demo import load_demo
 
 PG_ADMIN_URL = os.environ.get("TEST_DATABASE_URL")
+ROOT = Path(__file__).resolve().parent.parent
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_ADMIN_URL else [])
 RUN_ID = uuid.uuid4().hex[:8]
 
@@ -70,6 +71,19 @@ def _build(instance: Path, uri: str, demo: bool) -> None:
         if demo:
             load_demo()
     dispose(app)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Compile the catalogs the tests read (the install step does the same; .mo files are
+    never committed), so a plain `pytest` run sees the current translations."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in (ROOT / "translations").glob("*/LC_MESSAGES/messages.po"):
+        with po.open("rb") as f:
+            catalog = read_po(f)
+        with po.with_suffix(".mo").open("wb") as f:
+            write_mo(f, catalog)
 
 
 class Templates:
