@@ -60,12 +60,14 @@ def create_app(config: dict[str, Any] | None = None, instance_path: str | None =
 
     from . import auth_loader, security
     from .cli import register_cli
+    from .search import hooks as index_hooks
     from .views import register_blueprints
 
     auth_loader.init_app(app)
     security.init_app(app)
     register_blueprints(app)
     register_cli(app)
+    index_hooks.init_app(app)
     return app
 
 

@@ -7,13 +7,14 @@ import sys
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from flask_babel import force_locale
 from flask_migrate import upgrade
 
 from .extensions import db
 from .models import Role
+from .search.hooks import drain_now
 from .services.accounts import create_user
 from .services.demo import load_demo
 from .services.errors import ServiceError
@@ -22,6 +23,48 @@ from .services.importer import ImportFailed, import_lines
 from .services.testimonies import SYSTEM
 
 users_cli = AppGroup("users", help="Manage accounts.")
+index_cli = AppGroup("index", help="Maintain the search index tiers.")
+
+
+@index_cli.command("drain")
+def index_drain_command() -> None:
+    """Apply pending index jobs (rebuilding missing or outdated tiers first)."""
+    from .search.drain import drain
+    from .search.hooks import store
+
+    config = current_app.config
+    count = drain(
+        store(), lock_timeout=config["INDEX_LOCK_TIMEOUT"], gap_timeout=config["INDEX_GAP_TIMEOUT"]
+    )
+    click.echo(f"Applied {count} index jobs.")
+
+
+@index_cli.command("rebuild")
+def index_rebuild_command() -> None:
+    """Rebuild every tier aside from the database and swap them in atomically."""
+    from sqlalchemy.orm import Session
+
+    from .search.drain import rebuild
+    from .search.hooks import store
+
+    tiers = store()
+    with tiers.writer_lock(current_app.config["INDEX_LOCK_TIMEOUT"]), Session(db.engine) as s:
+        count = rebuild(s, tiers)
+    click.echo(f"Rebuilt the tiers from {count} testimonies.")
+
+
+@index_cli.command("verify")
+def index_verify_command() -> None:
+    """Exit non-zero when any tier differs from what the policy says it should hold."""
+    from .search.hooks import store
+    from .search.verify import verify
+
+    problems = verify(store())
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        raise SystemExit(1)
+    click.echo("Every tier holds exactly what the policy allows.")
 
 
 @click.command("init-db")
@@ -66,6 +109,7 @@ def import_command(path: Path) -> None:
             report = import_lines(path.read_bytes())
         except ImportFailed as exc:
             raise click.ClickException(f"{exc}. Nothing was imported.") from None
+    drain_now()
     click.echo(
         f"Imported: {report.created} created, {report.updated} updated, "
         f"{report.unchanged} unchanged."
@@ -106,6 +150,7 @@ def demo_command() -> None:
             report, created = load_demo()
         except ImportFailed as exc:
             raise click.ClickException(str(exc)) from None
+    drain_now()
     click.echo(
         f"Demo archive: {report.created} created, {report.updated} updated, "
         f"{report.unchanged} unchanged."
@@ -121,3 +166,4 @@ def register_cli(app: Flask) -> None:
     for command in (init_db_command, import_command, export_command, demo_command):
         app.cli.add_command(command)
     app.cli.add_command(users_cli)
+    app.cli.add_command(index_cli)

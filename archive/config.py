@@ -28,8 +28,15 @@ class Defaults:
     SQLALCHEMY_DATABASE_URI: str | None = None
     SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, Any]] = {"pool_pre_ping": True}
 
-    # Index tiers live here (one sub-directory per tier); None = instance/index.
+    # Index tiers live here (one sub-directory per tier); None = instance/index. Every app host
+    # keeps its own tiers; they follow the shared database through the outbox.
     INDEX_DIR: str | None = None
+    # Seconds a process waits for another one's index writer before leaving jobs pending.
+    INDEX_LOCK_TIMEOUT = 10.0
+    # Seconds before a missing outbox number (a rolled-back transaction) is given up.
+    INDEX_GAP_TIMEOUT = 300.0
+    # Apply pending index jobs (and rebuild missing or outdated tiers) when the app starts.
+    INDEX_DRAIN_ON_START = True
 
     # Largest accepted Markdown body of one revision, in characters (forms and import).
     MAX_BODY_CHARS = 100_000
@@ -37,6 +44,13 @@ class Defaults:
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
     # Items per page on lists.
     PAGE_SIZE = 20
+    # Search: results per page (default and most a client may ask for), query limits, and the
+    # length of a highlighted snippet.
+    SEARCH_PER_PAGE = 10
+    SEARCH_MAX_PER_PAGE = 50
+    SEARCH_MAX_CHARS = 256
+    SEARCH_MAX_TERMS = 16
+    SNIPPET_CHARS = 240
 
     # Cookies: Secure outside development, never readable by scripts, not sent cross-site.
     SESSION_COOKIE_HTTPONLY = True
@@ -102,6 +116,8 @@ def environment_overrides() -> dict[str, Any]:
         default = getattr(Defaults, name)
         if isinstance(default, bool):
             out[name] = raw.lower() in {"1", "true", "yes", "on"}
+        elif isinstance(default, float):
+            out[name] = float(raw)
         elif isinstance(default, int):
             out[name] = int(raw)
         else:

@@ -148,6 +148,12 @@ def readable_revision(user: Any, testimony: Testimony, version: Version) -> Revi
     tier = tier_of(user)
     if not version_visible_in(tier, testimony, version):
         return None
+    return readable_text_revision(tier, version)
+
+
+def readable_text_revision(tier: Tier, version: Version) -> Revision | None:
+    """Return the revision whose text `tier` reads once the version is visible to it: the
+    latest for staff, the latest approved for everyone else."""
     return version.latest if tier is Tier.STAFF else version.approved
 
 

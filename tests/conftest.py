@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 from archive import create_app
 from archive.extensions import db
 from archive.seed import seed_reference_data
+from archive.search.hooks import drain_now
 from archive.services.demo import load_demo
 
 PG_ADMIN_URL = os.environ.get("TEST_DATABASE_URL")
@@ -70,6 +71,7 @@ def _build(instance: Path, uri: str, demo: bool) -> None:
         db.session.commit()
         if demo:
             load_demo()
+        drain_now()  # the tier indexes are part of the template, copied with the database
     dispose(app)
 
 
@@ -92,6 +94,7 @@ class Templates:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.built: dict[tuple[str, bool], str] = {}
+        self.indexes: dict[tuple[str, bool], Path] = {}
 
     def source(self, backend: str, demo: bool) -> str:
         key = (backend, demo)
@@ -102,17 +105,20 @@ class Templates:
                 _build(folder, f"sqlite:///{path}", demo)
                 self.built[key] = str(path)
             else:
+                folder = self.root / f"pg-{int(demo)}"
                 name = f"archive_tpl_{RUN_ID}_{int(demo)}"
                 _pg_admin(f'CREATE DATABASE "{name}"')
-                _build(self.root / f"pg-{int(demo)}", _pg_url(name), demo)
+                _build(folder, _pg_url(name), demo)
                 self.built[key] = name
+            self.indexes[key] = folder / "index"
         return self.built[key]
 
     def clone(self, backend: str, demo: bool, instance: Path) -> tuple[str, Any]:
         """Return (uri, cleanup) for a fresh copy of the template database."""
         src = self.source(backend, demo)
+        instance.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(self.indexes[(backend, demo)], instance / "index", symlinks=True)
         if backend == "sqlite":
-            instance.mkdir(parents=True, exist_ok=True)
             target = instance / "archive.sqlite3"
             shutil.copyfile(src, target)
             return f"sqlite:///{target}", lambda: None

@@ -11,6 +11,7 @@ Value formats the indexer must use:
 - stemmed: the same text, for English versions only (leave it out otherwise).
 - facet fields: slugs joined by commas ("plhiv,disability"); year: "2023" (several allowed).
 - recorded_on: "YYYY", "YYYY-MM" or "YYYY-MM-DD" (sorts as text, partial dates first);
+- digest: a hash of the indexed text and facets (for verification; not text);
   published_at: UTC "YYYY-MM-DDTHH:MM:SSZ".
 """
 
@@ -22,7 +23,7 @@ __all__ = ["FACET_FIELDS", "INDEX_FORMAT_VERSION", "TEXT_FIELDS", "make_schema"]
 
 # Bump SCHEMA_VERSION when a field is added, removed or changes type: an index built with another
 # format must be rebuilt, never read with this schema.
-SCHEMA_VERSION = "schema-1"
+SCHEMA_VERSION = "schema-2"
 INDEX_FORMAT_VERSION = f"{SCHEMA_VERSION};{ANALYSIS_VERSION}"
 
 FACET_FIELDS = (
@@ -38,7 +39,8 @@ TEXT_FIELDS = ("words", "clusters", "stemmed")
 
 def _facet() -> KEYWORD:
     # Slugs are already lowercase and comma-free; not scorable: a facet must not change ranking.
-    return KEYWORD(commas=True, stored=False, lowercase=False, scorable=False)
+    # Stored (slugs only, never story text) so facet counts read them per segment, once.
+    return KEYWORD(commas=True, stored=True, lowercase=False, scorable=False)
 
 
 def make_schema() -> Schema:
@@ -62,7 +64,10 @@ def make_schema() -> Schema:
             analyzer=cluster_analyzer(), phrase=True, stored=False, multitoken_query="phrase"
         ),
         stemmed=TEXT(analyzer=stemmed_analyzer(), phrase=True, stored=False),
-        recorded_on=ID(stored=False, sortable=True),
+        recorded_on=ID(stored=True, sortable=True),
+        # A hash of everything indexed for this document: `index verify` compares it with the
+        # database's current projection without the tier holding any text.
+        digest=ID(stored=True),
         published_at=ID(stored=False, sortable=True),
         **facets,
     )

@@ -8,14 +8,26 @@ from ..policy import may
 UI_LOCALE_NAMES = {"km": "ខ្មែរ", "en": "English"}
 
 
+def page_url(number: int) -> str:
+    """Return the current URL with `page` set to `number` (other parameters kept)."""
+    from flask import request, url_for
+
+    args = request.args.to_dict(flat=False)
+    args["page"] = [str(number)]
+    return url_for(request.endpoint or "public.home", **(request.view_args or {}), **args)
+
+
 def register_blueprints(app: Flask) -> None:
     """Register every blueprint and the error handlers."""
-    from . import api, auth, errors, public, staff
+    from . import api, auth, errors, health, public, search, staff
 
     app.register_blueprint(public.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(staff.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(search.bp)
+    app.register_blueprint(health.bp)
     errors.init_app(app)
     app.add_template_global(may, "may")
+    app.add_template_global(page_url, "page_url")
     app.add_template_global(dict(UI_LOCALE_NAMES), "ui_locale_names")
