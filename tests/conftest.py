@@ -18,8 +18,8 @@ from sqlalchemy.engine import make_url
 
 from archive import create_app
 from archive.extensions import db
-from archive.seed import seed_reference_data
 from archive.search.hooks import drain_now
+from archive.seed import seed_reference_data
 from archive.services.demo import load_demo
 
 PG_ADMIN_URL = os.environ.get("TEST_DATABASE_URL")
