@@ -78,20 +78,23 @@ def _segment_info(reader: object) -> SegmentInfo:
 
 
 def searcher_for(store: TierStore, tier: Tier) -> Searcher:
-    """Return this thread's searcher of a tier, refreshed so it sees the latest commit.
+    """Return this thread's searcher of a tier, reopened when the tier changed since.
 
-    Raises FileNotFoundError when the tier does not exist.
+    Raises FileNotFoundError when the tier does not exist. Never uses Whoosh's
+    `Searcher.refresh()`: in whoosh-reloaded 2.7.5 it builds the new reader from the current
+    segments *plus* the old reader's segments (`index._reader(reuse=...)` extends the list),
+    so a document purged by a merge stays searchable in that process. A fresh searcher reads
+    only the segments of the latest generation.
     """
     cache: dict[tuple[str, str], tuple[Path, Searcher]] = _local.__dict__.setdefault("s", {})
     key = (str(store.root), tier.value)
     real = store.link(tier).resolve()
     known = cache.get(key)
-    if known is not None and known[0] == real:
-        searcher = known[1].refresh()
-    else:
-        if known is not None:
-            known[1].close()
-        searcher = store.open(tier).searcher()
+    if known is not None and known[0] == real and known[1].up_to_date():
+        return known[1]
+    if known is not None:
+        known[1].close()
+    searcher = store.open(tier).searcher()
     cache[key] = (real, searcher)
     return searcher
 
