@@ -1,5 +1,6 @@
 """Raw byte scans of index tier directories (and database files) for analyser terms."""
 
+import contextlib
 import zlib
 from pathlib import Path
 
@@ -22,10 +23,8 @@ def _decompressed(data: bytes) -> list[bytes]:
     for marker in (b"\x78\x9c", b"\x78\x01", b"\x78\xda"):
         start = data.find(marker)
         while start != -1:
-            try:
+            with contextlib.suppress(zlib.error):  # not a zlib stream after all
                 out.append(zlib.decompressobj().decompress(view[start:]))
-            except zlib.error:
-                pass
             start = data.find(marker, start + 1)
     return out
 
