@@ -56,6 +56,8 @@ _local = threading.local()
 
 def _segment_info(reader: object) -> SegmentInfo:
     segment = reader.segment()  # type: ignore[attr-defined]
+    if segment is None:  # an empty tier: Whoosh's EmptyReader has no segment and no docs
+        return SegmentInfo([], [], [], [])
     key = segment.segment_id()  # random per segment, unique across tiers
     with _segments_lock:
         if key in _segments:
