@@ -26,6 +26,7 @@ from .testimony import (
     testimony_terms,
 )
 from .time import utcnow
+from .workspace import SupportContact, TranslationClaim
 
 __all__ = [
     "AuditEntry",
@@ -40,8 +41,10 @@ __all__ = [
     "Revision",
     "RevisionStatus",
     "Role",
+    "SupportContact",
     "Testimony",
     "TestimonyStatus",
+    "TranslationClaim",
     "User",
     "Version",
     "VersionKind",

@@ -122,6 +122,11 @@ class Version(db.Model):
     translated_from_id: Mapped[int | None] = mapped_column(
         ForeignKey("versions.id", ondelete="SET NULL")
     )
+    # The source revision a translator confirmed this translation still matches ("still
+    # accurate"), when it is newer than the one the approved revision was made from.
+    confirmed_source_revision_id: Mapped[int | None] = mapped_column(
+        ForeignKey("revisions.id", ondelete="SET NULL", use_alter=True)
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     testimony: Mapped[Testimony] = relationship(
@@ -170,11 +175,14 @@ class Revision(db.Model):
         ForeignKey("revisions.id", ondelete="SET NULL")
     )
     status: Mapped[str] = mapped_column(String(20), default=RevisionStatus.DRAFT)
+    # The reviewer's comment when returning a revision (staff-only free text).
+    review_comment: Mapped[str] = mapped_column(Text, default="")
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     status_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     version: Mapped[Version] = relationship(back_populates="revisions", foreign_keys=[version_id])
-    author = relationship("User", lazy="joined")
+    author = relationship("User", lazy="joined", foreign_keys=[author_id])
 
     __table_args__ = (
         UniqueConstraint("version_id", "number", name="uq_revision_number"),
