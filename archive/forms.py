@@ -138,3 +138,32 @@ class StatusForm(FlaskForm):
 
 class TransitionForm(FlaskForm):
     to = ChoiceField(_l("New status"))
+
+
+class TranslationForm(FlaskForm):
+    """The side-by-side editor; the body arrives as one `block` field per source block (or as
+    `body` in whole-text mode)."""
+
+    title = StringField(_l("Title"), validators=[InputRequired(REQUIRED), Length(max=300)])
+    summary = TextAreaField(_l("Summary"), validators=[Length(max=2000)])
+    body = TextAreaField(_l("Text (Markdown)"))
+    note = StringField(_l("Note about this change"), validators=[Length(max=500)])
+    base_revision_id = HiddenField()
+    source = HiddenField()
+
+
+class ReviewForm(FlaskForm):
+    to = ChoiceField(_l("Decision"))
+    comment = TextAreaField(_l("Comment for the translator"), validators=[Length(max=2000)])
+
+
+class QueueFilterForm(FlaskForm):
+    """GET filters of the queue (no CSRF: it changes nothing)."""
+
+    class Meta:
+        csrf = False
+
+    language = ChoiceField(_l("Language"))
+    state = ChoiceField(_l("State"))
+    identity_group = ChoiceField(_l("Identity group"))
+    organisation = ChoiceField(_l("Organisation"))

@@ -29,6 +29,7 @@ from .models import (
     Version,
     consent_languages,
 )
+from .text import redaction
 
 
 class Tier(StrEnum):
@@ -114,6 +115,8 @@ def version_visible_in(tier: Tier, testimony: Testimony, version: Version) -> bo
     consent = testimony.consent
     if consent is None:  # unreachable after _testimony_base_ok; deny all the same
         return False
+    if version.redaction_hold is not False:  # lacks a redaction its source has (or unknown)
+        return False
     return version.approved is not None and version.language in consent.language_tags
 
 
@@ -155,6 +158,21 @@ def readable_text_revision(tier: Tier, version: Version) -> Revision | None:
     """Return the revision whose text `tier` reads once the version is visible to it: the
     latest for staff, the latest approved for everyone else."""
     return version.latest if tier is Tier.STAFF else version.approved
+
+
+def visible_text(tier: Tier, text: str, marker: str) -> str:
+    """Return `text` as `tier` may read it: staff see redacted spans (marked), every other
+    tier sees `marker` in their place. The only place that decides what a redaction hides."""
+    if tier is Tier.STAFF:
+        return redaction.reveal(text)
+    return redaction.hide(text, marker)
+
+
+def indexable_text(tier: Tier, text: str) -> str:
+    """Return `text` as `tier`'s index may hold it (redacted spans dropped outside staff)."""
+    if tier is Tier.STAFF:
+        return redaction.strip_markers(text)
+    return redaction.hide(text, " ")
 
 
 def can_see_identity(user: Any) -> bool:
@@ -215,7 +233,7 @@ def _sql_version_readable(tier: Tier, version: Any) -> ColumnElement[bool]:
         .join(c, c.id == cl.c.consent_id)
         .where(c.testimony_id == version.testimony_id, cl.c.language_tag == version.language)
     )
-    return and_(approved, language_allowed)
+    return and_(approved, language_allowed, version.redaction_hold.is_(False))
 
 
 # -- the same rule as index tiers ------------------------------------------------------------

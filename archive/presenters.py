@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from .extensions import db
 from .i18n import ui_locale
+from .messages import redaction_marker
 from .models import ContentLanguage, Narrator, Testimony, Version, VocabularyKind, VocabularyTerm
 from .policy import (
     Tier,
@@ -22,6 +23,7 @@ from .policy import (
     readable_revision,
     readable_versions,
     tier_of,
+    visible_text,
 )
 from .text.markdown import render_markdown
 
@@ -170,14 +172,15 @@ def _version_view(user: Any, t: Testimony, v: Version) -> VersionView | None:
     revision = readable_revision(user, t, v)
     if revision is None:
         return None
+    tier, marker = tier_of(user), redaction_marker()
     return VersionView(
         language=v.language,
         name=language_label(v.language),
         direction=language_direction(v.language),
         kind=v.kind,
-        title=revision.title,
-        summary=revision.summary,
-        body=revision.body,
+        title=visible_text(tier, revision.title, marker),
+        summary=visible_text(tier, revision.summary, marker),
+        body=visible_text(tier, revision.body, marker),
         revision_number=revision.number,
         revision_status=revision.status,
         revision_date=revision.status_changed_at,

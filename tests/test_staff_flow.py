@@ -78,12 +78,21 @@ def test_editor_creates_approves_publishes_and_reader_sees(app: Flask) -> None:
         )
         assert answer.status_code == 302, answer.get_data(as_text=True)
     # Propose, then approve, every draft through the buttons on the detail page.
-    for step in ("in_review", "approved"):
-        buttons = _status_buttons(client, detail)
-        assert len(buttons.get(step, [])) == 2, buttons
-        for action in buttons[step]:
-            token = csrf_token(client, detail)
-            assert client.post(action, data={"to": step, "csrf_token": token}).status_code == 302
+    # The author proposes; nobody approves their own revision, a second editor does.
+    with app.app_context():
+        make_user("editor", "second-editor@example.org")
+    reviewer = app.test_client()
+    login(reviewer, "second-editor@example.org")
+    own = _status_buttons(client, detail)["in_review"][0]
+    token = csrf_token(client, detail)
+    assert client.post(own, data={"to": "in_review", "csrf_token": token}).status_code == 302
+    refused = client.post(own, data={"to": "approved", "csrf_token": token})
+    assert refused.status_code == 400  # the author may not approve it
+    for step, who in (("in_review", client), ("approved", reviewer)):
+        for action in _status_buttons(who, detail).get(step, []):
+            token = csrf_token(who, detail)
+            assert who.post(action, data={"to": step, "csrf_token": token}).status_code == 302
+    assert _status_buttons(client, detail) == {}  # both versions approved: nothing left
 
     anonymous = app.test_client()
     assert anonymous.get(f"/t/{public_id}").status_code == 404  # not yet: staff-only consent

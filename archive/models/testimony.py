@@ -127,6 +127,10 @@ class Version(db.Model):
     confirmed_source_revision_id: Mapped[int | None] = mapped_column(
         ForeignKey("revisions.id", ondelete="SET NULL", use_alter=True)
     )
+    # Set while the approved text lacks a redaction its source's approved text has: the
+    # version is withheld from non-staff readers until it carries it (derived by the versions
+    # service whenever a revision of the testimony is approved).
+    redaction_hold: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     testimony: Mapped[Testimony] = relationship(

@@ -10,7 +10,7 @@ from .time import utcnow
 
 
 class TranslationClaim(db.Model):
-    """A translator's claim on one testimony × language, so two people do not translate the
+    """A translator's claim on one testimony and language, so two people do not translate the
     same version at once."""
 
     __tablename__ = "translation_claims"

@@ -9,7 +9,7 @@ import hashlib
 from dataclasses import dataclass
 
 from ..models import Testimony, Version, VocabularyKind
-from ..policy import Tier, readable_text_revision, tiers_for_version
+from ..policy import Tier, indexable_text, readable_text_revision, tiers_for_version
 from ..text.markdown import render_plain
 
 FACET_KINDS = {
@@ -44,8 +44,11 @@ def _document(t: Testimony, v: Version, tier: Tier) -> IndexDocument | None:
     revision = readable_text_revision(tier, v)
     if revision is None:
         return None
-    text = "\n".join(part for part in (revision.title, revision.summary) if part)
-    text = f"{text}\n{render_plain(revision.body)}"
+    title, summary, body = (
+        indexable_text(tier, part) for part in (revision.title, revision.summary, revision.body)
+    )
+    text = "\n".join(part for part in (title, summary) if part)
+    text = f"{text}\n{render_plain(body)}"
     fields: dict[str, str] = {
         "language": v.language,
         "words": text,

@@ -11,8 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
+from ..messages import redaction_marker
 from ..models import Testimony, Version
-from ..policy import Tier, readable_text_revision, tier_of, version_visible_in
+from ..policy import Tier, readable_text_revision, tier_of, version_visible_in, visible_text
 from ..text.markdown import render_plain
 from . import engine
 from .drain import pending_jobs
@@ -111,11 +112,12 @@ def _recheck(tier: Tier, hits: list[engine.Hit], terms: list[str]) -> list[Resul
         revision = readable_text_revision(tier, matched) if matched else None
         if matched is None or revision is None:
             continue  # the index was behind the database: never show it
-        text = render_plain(revision.body)
+        marker = redaction_marker()
+        text = render_plain(visible_text(tier, revision.body, marker))
         items.append(
             ResultItem(
                 id=t.public_id,
-                title=revision.title,
+                title=visible_text(tier, revision.title, marker),
                 language=matched.language,
                 snippet=highlight(text, terms, max_chars=current_app.config["SNIPPET_CHARS"]),
                 other_languages=[v.language for v in readable if v is not matched],

@@ -17,9 +17,11 @@ from ..models import (
     utcnow,
 )
 from ..search import outbox
+from ..text.redaction import only_adds_redactions
 from . import audit
 from .errors import ServiceError
 from .inputs import VersionInput
+from .redactions import missing_ids, refresh_holds
 from .testimonies import check, ensure_not_withdrawn
 
 # (from, to) -> the action the actor's role must allow.
@@ -29,6 +31,10 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     (RevisionStatus.IN_REVIEW, RevisionStatus.APPROVED): "revision.approve",
     (RevisionStatus.IN_REVIEW, RevisionStatus.RETURNED): "revision.approve",
 }
+
+
+# A reviewer's decisions: the two-person rule applies to these.
+APPROVAL_STATES = frozenset({RevisionStatus.APPROVED, RevisionStatus.RETURNED})
 
 
 class ConflictError(ServiceError):
@@ -85,8 +91,12 @@ def save_revision(
     note: str = "",
     base_revision_id: int | None = None,
 ) -> Revision:
-    """Append a draft revision. Raises ConflictError when `base_revision_id` (the revision the
-    editor started from) is no longer the latest, so nobody's text is overwritten."""
+    """Append a revision; returns it. Raises ConflictError when `base_revision_id` (the
+    revision the editor started from) is no longer the latest, so nobody's text is overwritten.
+
+    A save that only adds redaction markers to the approved text only reduces what readers
+    see: it is approved at once (audited, exempt from review). Anything else is a draft.
+    """
     check(actor, "version.edit")
     ensure_not_withdrawn(version.testimony)
     check_text(title, body)
@@ -94,6 +104,11 @@ def save_revision(
     if base_revision_id is not None and latest is not None and latest.id != base_revision_id:
         raise ConflictError(_l("Someone saved this version while you were editing."))
     source = version.translated_from.approved if version.translated_from else None
+    approved = version.approved
+    redaction_only = approved is not None and only_adds_redactions(
+        f"{approved.title}\n{approved.summary}\n{approved.body}",
+        f"{title.strip()}\n{summary.strip()}\n{body}",
+    )
     revision = Revision(
         number=(latest.number + 1) if latest else 1,
         title=title.strip(),
@@ -101,25 +116,33 @@ def save_revision(
         body=body,
         note=note,
         author_id=getattr(actor, "id", None),
-        source_revision_id=source.id if source else None,
-        status=RevisionStatus.DRAFT,
+        source_revision_id=(approved.source_revision_id if redaction_only and approved else None)
+        or (source.id if source else None),
+        status=RevisionStatus.APPROVED if redaction_only else RevisionStatus.DRAFT,
     )
     version.revisions.append(revision)
     db.session.flush()
     audit.record("revision.create", "revision", revision.id, actor, version=version.id)
-    outbox.enqueue(version.testimony_id)
+    if redaction_only:
+        audit.record("revision.redaction_approved", "revision", revision.id, actor)
+        refresh_holds(version.testimony)
+        outbox.enqueue(version.testimony_id, outbox.PURGE)
+    else:
+        outbox.enqueue(version.testimony_id)
     return revision
 
 
 def set_revision_status(
-    revision: Revision, status: str, actor: Any, *, imported: bool = False
+    revision: Revision, status: str, actor: Any, *, imported: bool = False, comment: str = ""
 ) -> None:
     """Move a revision along draft → in review → approved / returned; audited.
 
-    `imported=True` (CLI import only) sets any status directly. Raises ServiceError for a
-    transition that is not allowed and PermissionDenied for the wrong role.
+    Nobody approves their own revision, and a translation is approved only when it carries
+    every redaction of its source. `imported=True` (CLI import only) sets any status directly.
+    Raises ServiceError for a refused transition and PermissionDenied for the wrong role.
     """
-    ensure_not_withdrawn(revision.version.testimony)
+    version = revision.version
+    ensure_not_withdrawn(version.testimony)
     old = revision.status
     if status == old:
         return
@@ -132,11 +155,24 @@ def set_revision_status(
         if action is None:
             raise ServiceError(_l("This change of status is not allowed."), "status")
         check(actor, action)
+        if status in APPROVAL_STATES and revision.author_id == getattr(actor, "id", None):
+            raise ServiceError(_l("Someone else must review a revision you wrote."), "status")
+    if status == RevisionStatus.APPROVED:
+        missing = missing_ids(version, revision)
+        if missing:
+            raise ServiceError(
+                _l("Add the missing redactions first: %(ids)s", ids=", ".join(sorted(missing))),
+                "status",
+            )
     revision.status = status
     revision.status_changed_at = utcnow()
+    if status in APPROVAL_STATES and not imported:
+        revision.reviewed_by_id = getattr(actor, "id", None)
+        revision.review_comment = comment
     audit.record("revision.status", "revision", revision.id, actor, old=old, new=status)
+    refresh_holds(version.testimony)
     was_readable = old == RevisionStatus.APPROVED
-    outbox.enqueue(revision.version.testimony_id, outbox.PURGE if was_readable else outbox.SYNC)
+    outbox.enqueue(version.testimony_id, outbox.PURGE if was_readable else outbox.SYNC)
 
 
 def get_version(testimony: Testimony, language: str) -> Version | None:

@@ -27,6 +27,12 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(health.bp)
+    from . import translate
+
+    app.register_blueprint(translate.bp)
+    from . import admin
+
+    app.register_blueprint(admin.bp)
     errors.init_app(app)
     app.add_template_global(may, "may")
     app.add_template_global(page_url, "page_url")
