@@ -13,7 +13,7 @@ from ..models import ContentLanguage, Testimony
 from ..policy import Tier, visible_text
 from ..security import requires, safe_next_url
 from ..services import translation, versions
-from ..services.errors import ServiceError
+from ..services.errors import PermissionDenied, ServiceError
 from ..services.inputs import VersionInput
 from ..services.versions import ConflictError
 from ..text.blocks import join_blocks
@@ -210,6 +210,8 @@ def preview() -> Any:
 
 
 def _editor_with_error(t: Testimony, language: str, error: ServiceError) -> Any:
+    if isinstance(error, PermissionDenied):
+        abort(404)  # a role that may not do this gets the ordinary 404, never a 403
     context = workspace_editor.editor_context(t, language, None)
     form = TranslationForm()
     if context.target_revision is not None:
