@@ -105,9 +105,11 @@ class NewTermForm(TermForm):
 
 
 class MoveForm(FlaskForm):
-    direction = ChoiceField(
-        _l("Direction"), choices=[("up", _l("Move up")), ("down", _l("Move down"))]
-    )
+    direction = ChoiceField(_l("Direction"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.direction.choices = [("up", str(_l("Move up"))), ("down", str(_l("Move down")))]
 
 
 class SupportContactForm(FlaskForm):

@@ -44,6 +44,12 @@ class Defaults:
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
     # Items per page on lists.
     PAGE_SIZE = 20
+    # Public site: how many related stories (sharing tags) a story page suggests, and how
+    # many recent stories the Atom feed carries.
+    RELATED_STORIES = 3
+    FEED_ENTRIES = 20
+    # Responses smaller than this many bytes are not gzip-compressed (not worth the CPU).
+    COMPRESS_MIN_BYTES = 500
     # Search: results per page (default and most a client may ask for), query limits, and the
     # length of a highlighted snippet.
     SEARCH_PER_PAGE = 10

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 
 from .extensions import db
 from .models import Testimony
@@ -34,15 +34,25 @@ def parse_page(raw: str | None) -> int:
     return 1
 
 
-def visible_page(user: Any, raw_page: str | None, size: int) -> Page:
-    """Return one page of the testimonies `user` may open, most recently published first."""
-    where = testimony_filter(tier_of(user))
-    total = db.session.scalar(select(func.count()).select_from(Testimony).where(where)) or 0
+def visible_page(
+    user: Any,
+    raw_page: str | None,
+    size: int,
+    filters: list[ColumnElement[bool]] | None = None,
+    wanted: str | None = None,
+) -> Page:
+    """Return one page of the testimonies `user` may open, most recently published first.
+
+    `filters` are extra SQL clauses on Testimony (they can only narrow the policy's filter);
+    `wanted` is the version language each item should show when it has one.
+    """
+    where = [testimony_filter(tier_of(user)), *(filters or [])]
+    total = db.session.scalar(select(func.count()).select_from(Testimony).where(*where)) or 0
     pages = max(1, -(-total // size))
     number = min(parse_page(raw_page), pages)
     query = (
         select(Testimony)
-        .where(where)
+        .where(*where)
         .order_by(
             Testimony.published_at.desc().nulls_last(),
             Testimony.recorded_on.desc().nulls_last(),
@@ -51,5 +61,5 @@ def visible_page(user: Any, raw_page: str | None, size: int) -> Page:
         .offset((number - 1) * size)
         .limit(size)
     )
-    items = [testimony_view(user, t) for t in db.session.scalars(query)]
+    items = [testimony_view(user, t, wanted) for t in db.session.scalars(query)]
     return Page(items=items, number=number, pages=pages, total=total)

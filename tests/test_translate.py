@@ -248,8 +248,8 @@ def test_claims_prevent_double_work(app: Flask, team: dict) -> None:
 def test_preview_renders_with_the_one_markdown_function(app: Flask, team: dict) -> None:
     tr = team["translator"]
     token = csrf_token(tr, "/translate/")
-    answer = tr.post("/translate/preview", json={"body": "**bold** <script>x</script> {-r1:hidden-}"},
-                     headers={"X-CSRFToken": token})  # fmt: skip
+    body = "**bold** <script>x</script> {-r1:hidden-}"
+    answer = tr.post("/translate/preview", json={"body": body}, headers={"X-CSRFToken": token})
     html = answer.get_json()["html"]
     assert "<strong>bold</strong>" in html and "<script>" not in html and "[r1: hidden]" in html
     assert tr.post("/translate/preview", json={"body": "x"}).status_code == 403  # CSRF needed

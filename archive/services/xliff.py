@@ -161,10 +161,12 @@ def build_kit(
     def shown(text: str) -> str:
         return _xml_safe(text if staff else hide(text, marker))
 
-    root = ET.Element(_q("xliff"), version="1.2")
+    # Tags are built unqualified under an explicit xmlns attribute, so the kit uses the XLIFF
+    # namespace as its default (no prefixes, which some tools mishandle); read_kit checks it.
+    root = ET.Element("xliff", xmlns=NS, version="1.2")
     file = ET.SubElement(
         root,
-        _q("file"),
+        "file",
         {
             "original": kit_original(testimony.public_id, target_language),
             "source-language": source_version.language,
@@ -172,7 +174,7 @@ def build_kit(
             "datatype": "plaintext",
         },
     )
-    header = ET.SubElement(file, _q("header"))
+    header = ET.SubElement(file, "header")
     meta = {
         "public-id": testimony.public_id,
         "target-language": target_language,
@@ -182,8 +184,8 @@ def build_kit(
         "audience": _STAFF if staff else _READER,
     }
     for key in _META_KEYS:
-        ET.SubElement(header, _q("note"), {"from": NOTE_FROM}).text = f"{key}: {meta[key]}"
-    body = ET.SubElement(file, _q("body"))
+        ET.SubElement(header, "note", {"from": NOTE_FROM}).text = f"{key}: {meta[key]}"
+    body = ET.SubElement(file, "body")
     # Pre-filled targets match this source if the target revision was made from it.
     current = base is not None and base.source_revision_id == source.id
     add = _unit_adder(body, source_version.language, target_language, current)
@@ -201,23 +203,21 @@ def build_kit(
         add(f"b{index + 1}", text, filled)
 
     ET.indent(root)  # only between elements: source and target have no child elements
-    return ET.tostring(root, encoding="UTF-8", xml_declaration=True, default_namespace=NS) + b"\n"
+    return ET.tostring(root, encoding="UTF-8", xml_declaration=True) + b"\n"
 
 
 def _unit_adder(
     body: ET.Element, source_language: str, target_language: str, current: bool
 ) -> Callable[[str, str, str], None]:
     def add(unit_id: str, source_text: str, target_text: str) -> None:
-        unit = ET.SubElement(
-            body, _q("trans-unit"), {"id": unit_id, f"{{{XML_NS}}}space": "preserve"}
-        )
-        ET.SubElement(unit, _q("source"), {f"{{{XML_NS}}}lang": source_language}).text = source_text
+        unit = ET.SubElement(body, "trans-unit", {"id": unit_id, f"{{{XML_NS}}}space": "preserve"})
+        ET.SubElement(unit, "source", {f"{{{XML_NS}}}lang": source_language}).text = source_text
         if not target_text.strip():
             state = "needs-translation"
         else:
             state = "translated" if current else "needs-review-translation"
         target = ET.SubElement(
-            unit, _q("target"), {f"{{{XML_NS}}}lang": target_language, "state": state}
+            unit, "target", {f"{{{XML_NS}}}lang": target_language, "state": state}
         )
         target.text = target_text if target_text.strip() else None
 
