@@ -57,6 +57,9 @@ class Defaults:
     SEARCH_MAX_CHARS = 256
     SEARCH_MAX_TERMS = 16
     SNIPPET_CHARS = 240
+    # Largest XLIFF translation kit accepted (a maximal Khmer body is ~300 KB in each of
+    # source and target); below MAX_CONTENT_LENGTH.
+    XLIFF_MAX_BYTES = 1_500_000
 
     # Cookies: Secure outside development, never readable by scripts, not sent cross-site.
     SESSION_COOKIE_HTTPONLY = True

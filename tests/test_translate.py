@@ -253,3 +253,46 @@ def test_preview_renders_with_the_one_markdown_function(app: Flask, team: dict) 
     html = answer.get_json()["html"]
     assert "<strong>bold</strong>" in html and "<script>" not in html and "[r1: hidden]" in html
     assert tr.post("/translate/preview", json={"body": "x"}).status_code == 403  # CSRF needed
+
+
+def test_kit_download_edit_upload_round_trip(app: Flask, team: dict) -> None:
+    import io
+
+    pid = _testimony(app)
+    tr = team["translator"]
+    kit = tr.get(f"/translate/{pid}/en/kit.xlf")
+    assert kit.status_code == 200 and kit.mimetype == "application/x-xliff+xml"
+    text = kit.get_data(as_text=True)
+    assert "urn:oasis:names:tc:xliff:document:1.2" in text
+    # Translate offline: fill every empty target (here with a script, as a tool would).
+    filled = re.sub(
+        r'<target xml:lang="en" state="needs-translation" />',
+        '<target xml:lang="en" state="translated">Offline text</target>',
+        text,
+    )
+    path = f"/translate/{pid}/en/kit"
+    before = _revision_count(app, pid)
+    token = csrf_token(tr, path)
+    sent = tr.post(path, data={"csrf_token": token, "kit": (io.BytesIO(filled.encode()), "k.xlf")},
+                   content_type="multipart/form-data")  # fmt: skip
+    assert sent.status_code == 200, sent.get_data(as_text=True)
+    assert _revision_count(app, pid) == before + 1
+    assert "Offline text" in tr.get(f"/translate/{pid}/en").get_data(as_text=True)
+    # A foreign or tampered kit is refused with a message and writes nothing.
+    other = filled.replace(pid, "someoneelse1234567890")
+    token = csrf_token(tr, path)
+    refused = tr.post(path, data={"csrf_token": token, "kit": (io.BytesIO(other.encode()), "k.xlf")},
+                      content_type="multipart/form-data")  # fmt: skip
+    assert refused.status_code == 400
+    assert _revision_count(app, pid) == before + 1
+    token = csrf_token(tr, path)
+    bomb = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><x>&a;</x>'
+    refused = tr.post(path, data={"csrf_token": token, "kit": (io.BytesIO(bomb), "k.xlf")},
+                      content_type="multipart/form-data")  # fmt: skip
+    assert refused.status_code == 400 and _revision_count(app, pid) == before + 1
+
+
+def _revision_count(app: Flask, pid: str) -> int:
+    with app.app_context():
+        t = db.session.scalar(select(Testimony).where(Testimony.public_id == pid))
+        return sum(len(v.revisions) for v in t.versions)

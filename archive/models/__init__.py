@@ -16,6 +16,7 @@ from .enums import (
     VersionKind,
     VocabularyKind,
 )
+from .lifecycle import AuditHead, ConcernRequest, SiteSwitch
 from .reference import ContentLanguage, Organisation, VocabularyTerm
 from .testimony import (
     Narrator,
@@ -30,6 +31,8 @@ from .workspace import SupportContact, TranslationClaim
 
 __all__ = [
     "AuditEntry",
+    "AuditHead",
+    "ConcernRequest",
     "Consent",
     "ConsentChange",
     "ConsentLevel",
@@ -41,6 +44,7 @@ __all__ = [
     "Revision",
     "RevisionStatus",
     "Role",
+    "SiteSwitch",
     "SupportContact",
     "Testimony",
     "TestimonyStatus",

@@ -27,6 +27,9 @@ class AuditEntry(db.Model):
     object_type: Mapped[str] = mapped_column(String(32))
     object_id: Mapped[str] = mapped_column(String(64))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # SHA-256 over the previous row's hash and this row's canonical JSON: changing, removing
+    # or inserting a row breaks every hash after it (`flask --app archive audit verify`).
+    hash: Mapped[str] = mapped_column(String(64), default="")
 
 
 class IndexJob(db.Model):

@@ -61,6 +61,12 @@ class Testimony(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     published_at: Mapped[datetime | None]
+    # The tombstone of a withdrawal: when, by whom, why (a code). `purged_at` is set once the
+    # derived copies (index segments, database free pages, WAL) are gone.
+    withdrawn_at: Mapped[datetime | None]
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    withdrawal_reason: Mapped[str] = mapped_column(String(40), default="")
+    purged_at: Mapped[datetime | None]
 
     terms: Mapped[list[VocabularyTerm]] = relationship(
         secondary=testimony_terms, order_by=(VocabularyTerm.kind, VocabularyTerm.position)

@@ -27,9 +27,16 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(health.bp)
-    from . import translate
+    from .. import caching
+    from . import feeds, pages
+
+    app.register_blueprint(feeds.bp)
+    app.register_blueprint(pages.bp)
+    caching.init_app(app)  # fingerprinted static files, ETag/304, gzip
+    from . import kits, translate
 
     app.register_blueprint(translate.bp)
+    app.register_blueprint(kits.bp)
     from . import admin
 
     app.register_blueprint(admin.bp)
