@@ -68,6 +68,9 @@ def create_app(config: dict[str, Any] | None = None, instance_path: str | None =
     register_blueprints(app)
     register_cli(app)
     index_hooks.init_app(app)
+    from .services import purge
+
+    purge.init_app(app)
     return app
 
 

@@ -17,8 +17,9 @@ from .services import reference
 
 
 def _max(limit: int) -> Length:
-    # WTForms formats the message with %(max)d; the lazy string is translated at that moment.
-    return Length(max=limit, message=_l("At most %(max)d characters."))
+    # WTForms fills in %(max)s; the lazy string is translated at that moment (same msgid as the
+    # services use for the same refusal).
+    return Length(max=limit, message=_l("At most %(max)s characters."))
 
 
 DIRECTION_LABELS = {

@@ -50,6 +50,7 @@ REASON_LABELS = {
     "review": _l("Scheduled review"),
     "correction": _l("Correcting a mistake"),
     "import": _l("Import"),
+    "safety": _l("The narrator's safety"),
     "other": _l("Other"),
 }
 

@@ -161,9 +161,43 @@ def demo_command() -> None:
             click.echo(f"  {email:32} {password}")
 
 
+@click.command("purge")
+@click.option("--check", "check_only", is_flag=True, help="Only report remnants; exit 1 if any.")
+@with_appcontext
+def purge_command(check_only: bool) -> None:
+    """Purge derived copies of withdrawn testimonies (index segments, WAL, free pages)."""
+    from .services import purge
+
+    if not check_only:
+        click.echo(f"Purged {purge.run()} withdrawn testimonies.")
+    problems = purge.check()
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        raise SystemExit(1)
+    click.echo("No remnant of a withdrawn testimony was found.")
+
+
+@click.command("audit")
+@click.argument("action", type=click.Choice(["verify"]))
+@with_appcontext
+def audit_command(action: str) -> None:
+    """`audit verify`: recompute the audit hash chain; exit 1 naming the first broken row."""
+    from .services.audit import verify_chain
+
+    problems = verify_chain()
+    for problem in problems:
+        where = f"row {problem.entry_id}" if problem.entry_id is not None else "log"
+        click.echo(f"{where}: {problem.message}", err=True)
+    if problems:
+        raise SystemExit(1)
+    click.echo("The audit chain is intact.")
+
+
 def register_cli(app: Flask) -> None:
     """Attach the commands to the app's `flask` CLI."""
-    for command in (init_db_command, import_command, export_command, demo_command):
+    for command in (init_db_command, import_command, export_command, demo_command,
+                    purge_command, audit_command):  # fmt: skip
         app.cli.add_command(command)
     app.cli.add_command(users_cli)
     app.cli.add_command(index_cli)

@@ -38,6 +38,17 @@ class Defaults:
     # Apply pending index jobs (and rebuild missing or outdated tiers) when the app starts.
     INDEX_DRAIN_ON_START = True
 
+    # Withdrawal: seconds between the withdrawal's commit and the purge of derived copies
+    # (0: right after the request; tests raise it to show a killed process resumes the purge
+    # at the next start). Must stay well under 60.
+    PURGE_DELAY = 0.0
+    # How long the purge retries a WAL checkpoint that a long reader blocks.
+    PURGE_CHECKPOINT_TIMEOUT = 30.0
+    # Where withdrawals and the audit head are recorded outside the database (None: the
+    # instance folder). Point several hosts at one shared path.
+    WITHDRAWAL_REGISTER: str | None = None
+    AUDIT_HEAD_FILE: str | None = None
+
     # Largest accepted Markdown body of one revision, in characters (forms and import).
     MAX_BODY_CHARS = 100_000
     # Largest request body: import files go through the CLI, forms stay small.

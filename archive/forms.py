@@ -24,6 +24,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, Optional
 
 REQUIRED = _l("This field is required.")
+TOO_LONG = _l("At most %(max)s characters.")
 
 
 class ChoiceField(SelectField):
@@ -66,7 +67,9 @@ class IsoDateField(StringField):
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[InputRequired(REQUIRED), Length(max=254)])
+    email = EmailField(
+        _l("Email"), validators=[InputRequired(REQUIRED), Length(max=254, message=TOO_LONG)]
+    )
     password = PasswordField(_l("Password"), validators=[InputRequired(REQUIRED)])
     next = HiddenField()
 
@@ -78,16 +81,18 @@ class EmptyForm(FlaskForm):
 class TestimonyForm(FlaskForm):
     ref = StringField(
         _l("Reference"),
-        validators=[InputRequired(REQUIRED), Length(max=64)],
+        validators=[InputRequired(REQUIRED), Length(max=64, message=TOO_LONG)],
         description=_l("Your reference for this testimony, e.g. an interview number."),
     )
     recorded_on = IsoDateField(_l("Recorded on"))
-    province = StringField(_l("Province"), validators=[Length(max=100)])
-    district = StringField(_l("District"), validators=[Length(max=100)])
-    commune = StringField(_l("Commune"), validators=[Length(max=100)])
-    village = StringField(_l("Village"), validators=[Length(max=100)])
-    narrator_alias = StringField(_l("Narrator's alias"), validators=[Length(max=100)])
-    event = StringField(_l("Event"), validators=[Length(max=200)])
+    province = StringField(_l("Province"), validators=[Length(max=100, message=TOO_LONG)])
+    district = StringField(_l("District"), validators=[Length(max=100, message=TOO_LONG)])
+    commune = StringField(_l("Commune"), validators=[Length(max=100, message=TOO_LONG)])
+    village = StringField(_l("Village"), validators=[Length(max=100, message=TOO_LONG)])
+    narrator_alias = StringField(
+        _l("Narrator's alias"), validators=[Length(max=100, message=TOO_LONG)]
+    )
+    event = StringField(_l("Event"), validators=[Length(max=200, message=TOO_LONG)])
     original_language = ChoiceField(_l("Original language"))
     content_warning = BooleanField(_l("Needs a content warning"))
     identity_group = MultiCheckboxField(_l("Identity groups"))
@@ -95,26 +100,30 @@ class TestimonyForm(FlaskForm):
     setting = MultiCheckboxField(_l("Where it happened"))
     need = MultiCheckboxField(_l("Needs and requests"))
     organisations = MultiCheckboxField(_l("Organisations"))
-    legal_name = StringField(_l("Legal name"), validators=[Length(max=200)])
-    contact = StringField(_l("Contact"), validators=[Length(max=200)])
-    gender = StringField(_l("Gender"), validators=[Length(max=50)])
-    age_range = StringField(_l("Age range"), validators=[Length(max=20)])
+    legal_name = StringField(_l("Legal name"), validators=[Length(max=200, message=TOO_LONG)])
+    contact = StringField(_l("Contact"), validators=[Length(max=200, message=TOO_LONG)])
+    gender = StringField(_l("Gender"), validators=[Length(max=50, message=TOO_LONG)])
+    age_range = StringField(_l("Age range"), validators=[Length(max=20, message=TOO_LONG)])
 
 
 class VersionForm(FlaskForm):
     language = ChoiceField(_l("Language"))
     kind = ChoiceField(_l("Kind"))
     translated_from = ChoiceField(_l("Translated from"))
-    title = StringField(_l("Title"), validators=[InputRequired(REQUIRED), Length(max=300)])
-    summary = TextAreaField(_l("Summary"), validators=[Length(max=2000)])
+    title = StringField(
+        _l("Title"), validators=[InputRequired(REQUIRED), Length(max=300, message=TOO_LONG)]
+    )
+    summary = TextAreaField(_l("Summary"), validators=[Length(max=2000, message=TOO_LONG)])
     body = TextAreaField(_l("Text (Markdown)"), validators=[InputRequired(REQUIRED)])
 
 
 class RevisionForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[InputRequired(REQUIRED), Length(max=300)])
-    summary = TextAreaField(_l("Summary"), validators=[Length(max=2000)])
+    title = StringField(
+        _l("Title"), validators=[InputRequired(REQUIRED), Length(max=300, message=TOO_LONG)]
+    )
+    summary = TextAreaField(_l("Summary"), validators=[Length(max=2000, message=TOO_LONG)])
     body = TextAreaField(_l("Text (Markdown)"), validators=[InputRequired(REQUIRED)])
-    note = StringField(_l("Note about this change"), validators=[Length(max=500)])
+    note = StringField(_l("Note about this change"), validators=[Length(max=500, message=TOO_LONG)])
     base_revision_id = HiddenField()
 
 
@@ -122,14 +131,14 @@ class ConsentForm(FlaskForm):
     level = ChoiceField(_l("Who may read it"))
     given_on = IsoDateField(_l("Consent given on"))
     method = ChoiceField(_l("How consent was given"), validators=[Optional()])
-    recorded_by = StringField(_l("Recorded by"), validators=[Length(max=200)])
-    witness = StringField(_l("Witness"), validators=[Length(max=200)])
+    recorded_by = StringField(_l("Recorded by"), validators=[Length(max=200, message=TOO_LONG)])
+    witness = StringField(_l("Witness"), validators=[Length(max=200, message=TOO_LONG)])
     publish_languages = MultiCheckboxField(_l("Languages that may be published"))
     show_alias = BooleanField(_l("The alias may be shown"))
     count_in_statistics = BooleanField(_l("May be counted in public statistics"))
     review_on = IsoDateField(_l("Review consent on"))
     reason_code = ChoiceField(_l("Reason for this change"))
-    note = TextAreaField(_l("Note (staff only)"), validators=[Length(max=2000)])
+    note = TextAreaField(_l("Note (staff only)"), validators=[Length(max=2000, message=TOO_LONG)])
 
 
 class StatusForm(FlaskForm):
@@ -144,17 +153,21 @@ class TranslationForm(FlaskForm):
     """The side-by-side editor; the body arrives as one `block` field per source block (or as
     `body` in whole-text mode)."""
 
-    title = StringField(_l("Title"), validators=[InputRequired(REQUIRED), Length(max=300)])
-    summary = TextAreaField(_l("Summary"), validators=[Length(max=2000)])
+    title = StringField(
+        _l("Title"), validators=[InputRequired(REQUIRED), Length(max=300, message=TOO_LONG)]
+    )
+    summary = TextAreaField(_l("Summary"), validators=[Length(max=2000, message=TOO_LONG)])
     body = TextAreaField(_l("Text (Markdown)"))
-    note = StringField(_l("Note about this change"), validators=[Length(max=500)])
+    note = StringField(_l("Note about this change"), validators=[Length(max=500, message=TOO_LONG)])
     base_revision_id = HiddenField()
     source = HiddenField()
 
 
 class ReviewForm(FlaskForm):
     to = ChoiceField(_l("Decision"))
-    comment = TextAreaField(_l("Comment for the translator"), validators=[Length(max=2000)])
+    comment = TextAreaField(
+        _l("Comment for the translator"), validators=[Length(max=2000, message=TOO_LONG)]
+    )
 
 
 class QueueFilterForm(FlaskForm):
@@ -167,3 +180,11 @@ class QueueFilterForm(FlaskForm):
     state = ChoiceField(_l("State"))
     identity_group = ChoiceField(_l("Identity group"))
     organisation = ChoiceField(_l("Organisation"))
+
+
+class WithdrawForm(FlaskForm):
+    confirm_ref = StringField(
+        _l("Type the testimony's reference to confirm"),
+        validators=[InputRequired(REQUIRED), Length(max=64, message=TOO_LONG)],
+    )
+    reason_code = ChoiceField(_l("Reason"))

@@ -12,10 +12,12 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from flask_babel import force_locale, gettext
 from sqlalchemy import func, select
 
 from archive.extensions import db
 from archive.models import AuditEntry, ContentLanguage, SupportContact, VocabularyTerm
+from archive.services import reference
 from archive.services.importer import ImportFailed, import_lines
 
 from .factories import T, csrf_token, login, make_testimony, make_user, post_form
@@ -67,6 +69,12 @@ def _term(app: Flask, kind: str, slug: str) -> VocabularyTerm | None:
         )
         db.session.expunge_all()
         return term
+
+
+def _term_id(app: Flask, kind: str, slug: str) -> int:
+    term = _term(app, kind, slug)
+    assert term is not None
+    return term.id
 
 
 def _language(app: Flask, tag: str) -> ContentLanguage | None:
@@ -125,8 +133,7 @@ def test_signed_in_non_admins_get_404_and_write_nothing(app: Flask, role: str) -
         assert client.get(path).status_code == 404, path
     audit_before = _count(app, AuditEntry)
     token = csrf_token(client, "/")  # every signed-in page has the sign-out form's token
-    with app.app_context():
-        term_id = _term_id(app, "identity_group", "elderly")
+    term_id = _term_id(app, "identity_group", "elderly")
     for path, data in [
         ("/admin/languages/new", _language_form("brb-Latn", name_en="Brao")),
         ("/admin/languages/km/edit", _language_form(None, name_en="Changed")),
@@ -153,12 +160,6 @@ def test_admin_reaches_every_page(app: Flask) -> None:
     index = client.get("/admin/").get_data(as_text=True)
     for target in ("/admin/languages", "/admin/vocabularies", "/admin/support-contacts"):
         assert f'href="{target}"' in index
-
-
-def _term_id(app: Flask, kind: str, slug: str) -> int:
-    term = _term(app, kind, slug)
-    assert term is not None
-    return term.id
 
 
 # -- content languages -----------------------------------------------------------------------
@@ -239,6 +240,23 @@ def test_bad_or_duplicate_tags_are_refused(app: Flask, tag: str, message: str) -
     assert message in _field_error(html, "tag"), html
     assert 'aria-invalid="true"' in re.search(r'<input[^>]*name="tag"[^>]*>', html).group(0)  # type: ignore[union-attr]
     assert (_count(app, ContentLanguage), _count(app, AuditEntry)) == (languages, audits)
+
+
+def test_refusals_are_shown_in_the_khmer_interface(app: Flask) -> None:
+    client = _client(app, "admin")
+    client.get("/?locale=km")
+    with app.test_request_context(), force_locale("km"):
+        required = gettext("This field is required.")
+        invalid = gettext(
+            "This is not a valid BCP 47 language tag (for example tpu-Khmr or jra-Latn)."
+        )
+    assert required != "This field is required."  # the Khmer catalog answers
+    for tag, expected in (("", required), ("xx_YY", invalid)):
+        answer = post_form(client, "/admin/languages/new", _language_form(tag))
+        assert answer.status_code == 400
+        html = answer.get_data(as_text=True)
+        assert '<html lang="km"' in html
+        assert _field_error(html, "tag") == expected
 
 
 def test_edit_language_never_changes_the_tag(app: Flask) -> None:
@@ -367,9 +385,11 @@ def test_label_changes_and_confirmation_reach_the_public_page(app: Flask) -> Non
     )
     assert answer.status_code == 302
     assert _new_audit(app, before + 2)[0][3]["fields"] == ["label_en"]
-    assert "Older women" in _tag_item(
-        reader.get(f"/t/{public_id}?locale=en").get_data(as_text=True), "Older women"
-    )
+    english = reader.get(f"/t/{public_id}?locale=en").get_data(as_text=True)
+    assert 'class="marker"' not in _tag_item(english, "Older women")
+    assert "Older people" not in english
+    html = reader.get(page).get_data(as_text=True)
+    assert 'class="marker"' not in _tag_item(html, "មនុស្សចាស់")  # still confirmed
 
 
 def test_new_term_slug_is_checked_unique_and_immutable(app: Flask) -> None:
@@ -604,6 +624,8 @@ def test_support_contacts_add_edit_deactivate(app: Flask) -> None:
         assert found is not None and found.active is False
         assert found.phone == "012 345 678" and found.position == 2
     assert "Show again" in client.get("/admin/support-contacts").get_data(as_text=True)
+    with app.app_context():
+        assert reference.active_support_contacts() == []
     assert post_form(client, activate, {}, "/admin/support-contacts").status_code == 302
     # The edit form's checkbox deactivates too (an unchecked box is not sent).
     unchecked = {k: v for k, v in CONTACT.items() if k != "active"}

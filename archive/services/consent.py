@@ -20,9 +20,11 @@ from ..search import outbox
 from . import audit
 from .errors import ServiceError
 from .inputs import ConsentInput
-from .testimonies import check
+from .testimonies import SYSTEM, check
 
-REASON_CODES = ("initial", "narrator-request", "review", "correction", "import", "other")
+REASON_CODES = (
+    "initial", "narrator-request", "review", "correction", "import", "safety", "other",
+)  # fmt: skip
 
 # How much each level lets through; a lower number is a restriction.
 _OPENNESS = {
@@ -36,7 +38,13 @@ _FREE_TEXT_FIELDS = ("recorded_by", "witness")
 
 
 def apply_consent(
-    testimony: Testimony, data: ConsentInput, actor: Any, reason_code: str, note: str = ""
+    testimony: Testimony,
+    data: ConsentInput,
+    actor: Any,
+    reason_code: str,
+    note: str = "",
+    *,
+    _withdrawing: bool = False,
 ) -> bool:
     """Bring the testimony's consent to `data`; return True if anything changed.
 
@@ -54,6 +62,10 @@ def apply_consent(
         raise ServiceError(_l("Choose a reason."), "reason_code")
     if data.level not in set(ConsentLevel):
         raise ServiceError(_l("Unknown consent level."), "level")
+    if data.level == ConsentLevel.WITHDRAWN and actor is not SYSTEM and not _withdrawing:
+        # Withdrawal erases the testimony: only `withdrawal.withdraw` may set it (it asks for
+        # the typed reference and a reason code first).
+        raise ServiceError(_l("Use the withdrawal form to withdraw a testimony."), "level")
     if data.method is not None and data.method not in set(ConsentMethod):
         raise ServiceError(_l("Unknown consent method."), "method")
     languages = _languages(data.publish_languages)

@@ -411,6 +411,16 @@ def support_contacts() -> list[SupportContact]:
     return list(db.session.scalars(query))
 
 
+def active_support_contacts() -> list[SupportContact]:
+    """Return the contacts readers may see (active ones), in display order."""
+    query = (
+        select(SupportContact)
+        .where(SupportContact.active.is_(True))
+        .order_by(SupportContact.position, SupportContact.id)
+    )
+    return list(db.session.scalars(query))
+
+
 # -- the admin index -------------------------------------------------------------------------
 
 

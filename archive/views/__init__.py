@@ -33,7 +33,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(feeds.bp)
     app.register_blueprint(pages.bp)
     caching.init_app(app)  # fingerprinted static files, ETag/304, gzip
-    from . import kits, translate
+    from . import kits, lifecycle, translate
+
+    app.register_blueprint(lifecycle.bp)
 
     app.register_blueprint(translate.bp)
     app.register_blueprint(kits.bp)

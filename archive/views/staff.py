@@ -313,7 +313,12 @@ def _consent_form(t: Testimony | None) -> ConsentForm:
         form.count_in_statistics.data = c.count_in_statistics
         form.review_on.data = c.review_on.isoformat() if c.review_on else ""
         form.note.data = c.note
-    form.level.choices = choices.labelled(choices.CONSENT_LEVEL_LABELS)
+    # Withdrawal has its own form (it erases the testimony and asks for the reference).
+    form.level.choices = [
+        (code, label)
+        for code, label in choices.labelled(choices.CONSENT_LEVEL_LABELS)
+        if code != "withdrawn"
+    ]
     form.method.choices = [("", "—"), *choices.labelled(choices.CONSENT_METHOD_LABELS)]
     form.publish_languages.choices = choices.languages()
     form.reason_code.choices = [

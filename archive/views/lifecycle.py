@@ -1,0 +1,72 @@
+"""Staff pages of the consent lifecycle: withdrawal and the withdrawal ledger."""
+
+from typing import Any
+
+from flask import Blueprint, abort, redirect, render_template, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..extensions import db
+from ..forms import WithdrawForm
+from ..lists import load_visible
+from ..models import Testimony, User
+from ..security import requires
+from ..services import withdrawal
+from ..services.errors import PermissionDenied, ServiceError
+
+bp = Blueprint("lifecycle", __name__, url_prefix="/staff")
+
+WITHDRAWAL_REASONS = {
+    "narrator-request": _l("The narrator asked to withdraw"),
+    "safety": _l("The narrator's safety"),
+    "consent-invalid": _l("The consent was not valid"),
+    "other": _l("Other reason"),
+}
+
+
+@bp.route("/t/<public_id>/withdraw", methods=["GET", "POST"])
+@requires("consent.manage")
+def withdraw(public_id: str) -> Any:
+    t = load_visible(current_user, public_id)
+    if t is None:
+        abort(404)
+    form = WithdrawForm()
+    form.reason_code.choices = [(k, str(v)) for k, v in WITHDRAWAL_REASONS.items()]
+    if form.validate_on_submit():
+        try:
+            withdrawal.withdraw(t, current_user, form.reason_code.data, form.confirm_ref.data or "")
+            db.session.commit()
+            return redirect(url_for("lifecycle.ledger" if _admin() else "staff.dashboard"))
+        except PermissionDenied:
+            db.session.rollback()
+            abort(404)
+        except ServiceError as error:
+            db.session.rollback()
+            field = getattr(form, error.field or "", None)
+            (field.errors if field is not None else form.form_errors).append(str(error.message))
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template("staff/withdraw.html", t=t, form=form), status
+
+
+def _admin() -> bool:
+    from ..policy import may
+
+    return may(current_user, "admin.area")
+
+
+@bp.get("/withdrawals")
+@requires("admin.area")
+def ledger() -> str:
+    rows = db.session.execute(
+        select(Testimony, User.email)
+        .outerjoin(User, User.id == Testimony.withdrawn_by_id)
+        .where(Testimony.withdrawn_at.is_not(None))
+        .order_by(Testimony.withdrawn_at.desc())
+    ).all()
+    return render_template(
+        "staff/withdrawals.html",
+        rows=rows,
+        reasons=WITHDRAWAL_REASONS,
+        register=len(withdrawal.read_register()),
+    )
