@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, g, has_request_context
-from sqlalchemy import event, inspect, select, text
+from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session
 
 from ..extensions import db
@@ -151,13 +151,23 @@ def _forget_withdrawal(session: Session) -> None:
     session.info.pop("withdrawal", None)
 
 
+_started: set[int] = set()
+_start_lock = threading.Lock()
+
+
+def _first_request() -> None:
+    """Once per serving process: finish purges a crash or a kill left pending. (Not at
+    create_app, so that `flask purge --check` reports remnants instead of removing them.)"""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    with _start_lock:
+        if id(app) in _started:
+            return
+        _started.add(id(app))
+    run_logged()
+
+
 def init_app(app: Flask) -> None:
-    """Purge after requests that withdrew a testimony, and finish pending purges at start."""
+    """Purge after requests that withdrew a testimony, and pending purges at the first
+    request a process serves."""
+    app.before_request(_first_request)
     app.after_request(_after_request)
-    with app.app_context():
-        if inspect(db.engine).has_table("testimonies") and _has_column("purged_at"):
-            run_logged()
-
-
-def _has_column(name: str) -> bool:
-    return any(c["name"] == name for c in inspect(db.engine).get_columns("testimonies"))
