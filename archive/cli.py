@@ -194,10 +194,26 @@ def audit_command(action: str) -> None:
     click.echo("The audit chain is intact.")
 
 
+@click.command("consent-review")
+@with_appcontext
+def consent_review_command() -> None:
+    """Restrict to staff the testimonies whose consent review date passed, when the
+    CONSENT_REVIEW_RESTRICTS setting is on (run it daily from a timer)."""
+    from .services.consent import restrict_overdue
+
+    if not current_app.config["CONSENT_REVIEW_RESTRICTS"]:
+        click.echo("CONSENT_REVIEW_RESTRICTS is off: nothing restricted.")
+        return
+    count = restrict_overdue()
+    db.session.commit()
+    drain_now()
+    click.echo(f"Restricted {count} testimonies whose consent review date has passed.")
+
+
 def register_cli(app: Flask) -> None:
     """Attach the commands to the app's `flask` CLI."""
     for command in (init_db_command, import_command, export_command, demo_command,
-                    purge_command, audit_command):  # fmt: skip
+                    purge_command, audit_command, consent_review_command):  # fmt: skip
         app.cli.add_command(command)
     app.cli.add_command(users_cli)
     app.cli.add_command(index_cli)

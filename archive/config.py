@@ -47,6 +47,9 @@ class Defaults:
     # Where withdrawals and the audit head are recorded outside the database (None: the
     # instance folder). Point several hosts at one shared path.
     WITHDRAWAL_REGISTER: str | None = None
+    # When on, `flask --app archive consent-review` restricts to staff every testimony whose
+    # consent review date has passed (audited). Off by default: a review is a conversation.
+    CONSENT_REVIEW_RESTRICTS = False
     AUDIT_HEAD_FILE: str | None = None
 
     # Largest accepted Markdown body of one revision, in characters (forms and import).

@@ -188,3 +188,15 @@ class WithdrawForm(FlaskForm):
         validators=[InputRequired(REQUIRED), Length(max=64, message=TOO_LONG)],
     )
     reason_code = ChoiceField(_l("Reason"))
+
+
+class ConcernForm(FlaskForm):
+    kind = ChoiceField(_l("What is your message about?"))
+    message = TextAreaField(
+        _l("Your message (optional)"), validators=[Length(max=2000, message=TOO_LONG)]
+    )
+    contact = StringField(
+        _l("How can we reach you? (optional)"),
+        validators=[Length(max=200, message=TOO_LONG)],
+        description=_l("A phone number, or the name of the organisation that can reach you."),
+    )

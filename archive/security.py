@@ -53,6 +53,8 @@ def guard() -> Any:
         return None
     view = current_app.view_functions.get(endpoint)
     access = getattr(view, "_access", None)
+    if _locked_down(endpoint):
+        abort(503)
     if access == PUBLIC:
         return None
     if access is None:
@@ -65,6 +67,19 @@ def guard() -> Any:
     if access == SIGNED_IN or may(current_user, access):
         return None
     abort(404)
+
+
+# Blueprints that keep working during a lockdown: staff work, signing in, health checks.
+_LOCKDOWN_OPEN = ("staff.", "translate.", "kits.", "lifecycle.", "admin.", "auth.", "health.")
+
+
+def _locked_down(endpoint: str) -> bool:
+    """Return whether a lockdown closes this endpoint (every public and researcher route)."""
+    if endpoint.startswith(_LOCKDOWN_OPEN):
+        return False
+    from .services.concerns import lockdown_on
+
+    return lockdown_on()
 
 
 def safe_next_url(target: str | None, fallback: str) -> str:

@@ -144,3 +144,54 @@ def _restricts(changes: list[tuple[str, str, str]]) -> bool:
         if name == "publish_languages" and set(old.split(",")) - set(new.split(",")):
             return True
     return False
+
+
+def restrict_overdue(actor: Any = SYSTEM) -> int:
+    """Restrict to staff every testimony whose consent review date has passed (when the
+    CONSENT_REVIEW_RESTRICTS setting is on); returns how many. Audited like any change."""
+    from datetime import date
+
+    from sqlalchemy import select
+
+    overdue = db.session.scalars(
+        select(Consent).where(
+            Consent.review_on.is_not(None),
+            Consent.review_on < date.today(),
+            Consent.level.in_([ConsentLevel.PUBLIC, ConsentLevel.RESEARCHERS]),
+        )
+    ).all()
+    for consent in overdue:
+        data = ConsentInput(
+            level=ConsentLevel.STAFF,
+            given_on=consent.given_on,
+            method=consent.method,
+            recorded_by=consent.recorded_by,
+            witness=consent.witness,
+            publish_languages=sorted(consent.language_tags),
+            show_alias=consent.show_alias,
+            count_in_statistics=consent.count_in_statistics,
+            review_on=consent.review_on,
+            note=consent.note,
+        )
+        apply_consent(consent.testimony, data, actor, "review")
+    return len(overdue)
+
+
+def consents_to_review(days: int = 30) -> list[Consent]:
+    """Return consents (not withdrawn) whose review date is past or within `days`."""
+    from datetime import date, timedelta
+
+    from sqlalchemy import select
+
+    limit = date.today() + timedelta(days=days)
+    return list(
+        db.session.scalars(
+            select(Consent)
+            .where(
+                Consent.review_on.is_not(None),
+                Consent.review_on <= limit,
+                Consent.level != ConsentLevel.WITHDRAWN,
+            )
+            .order_by(Consent.review_on)
+        )
+    )

@@ -33,9 +33,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(feeds.bp)
     app.register_blueprint(pages.bp)
     caching.init_app(app)  # fingerprinted static files, ETag/304, gzip
-    from . import kits, lifecycle, translate
+    from . import concerns, kits, lifecycle, translate
 
     app.register_blueprint(lifecycle.bp)
+    app.register_blueprint(concerns.bp)
 
     app.register_blueprint(translate.bp)
     app.register_blueprint(kits.bp)

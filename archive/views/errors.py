@@ -22,6 +22,10 @@ def _messages() -> dict[int, tuple[str, str]]:
         405: (_("Not allowed"), _("This address does not accept that kind of request.")),
         413: (_("Too large"), _("What you sent is larger than the archive accepts.")),
         429: (_("Too many requests"), _("Please wait a moment and try again.")),
+        503: (
+            _("Temporarily unavailable"),
+            _("The archive is not available right now. Please come back later."),
+        ),
         500: (
             _("Something went wrong"),
             _(

@@ -2,17 +2,19 @@
 
 from typing import Any
 
-from flask import Blueprint, abort, redirect, render_template, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
 from ..extensions import db
-from ..forms import WithdrawForm
+from ..forms import EmptyForm, WithdrawForm
 from ..lists import load_visible
-from ..models import Testimony, User
+from ..models import ConcernRequest, Testimony, User
+from ..reports import narrator_report
 from ..security import requires
-from ..services import withdrawal
+from ..services import concerns, withdrawal
 from ..services.errors import PermissionDenied, ServiceError
 
 bp = Blueprint("lifecycle", __name__, url_prefix="/staff")
@@ -70,3 +72,40 @@ def ledger() -> str:
         reasons=WITHDRAWAL_REASONS,
         register=len(withdrawal.read_register()),
     )
+
+
+@bp.post("/concerns/<int:request_id>/handled")
+@requires("consent.manage")
+def concern_handled(request_id: int) -> Any:
+    found = db.session.get(ConcernRequest, request_id)
+    if found is None or not EmptyForm().validate_on_submit():
+        abort(404)
+    concerns.mark_handled(found, current_user)
+    db.session.commit()
+    return redirect(url_for("staff.dashboard"))
+
+
+@bp.post("/lockdown")
+@requires("admin.area")
+def lockdown() -> Any:
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    concerns.set_lockdown(request.form.get("on") == "1", current_user)
+    db.session.commit()
+    return redirect(url_for("staff.dashboard"))
+
+
+@bp.get("/t/<public_id>/report")
+@requires("consent.manage")
+def report(public_id: str) -> str:
+    """ "What is public about me": a printable page in Khmer and English for the
+    intermediary to show the narrator."""
+    t = load_visible(current_user, public_id)
+    if t is None:
+        abort(404)
+    facts = narrator_report(t)
+    parts = []
+    for locale in ("km", "en"):
+        with force_locale(locale):
+            parts.append(render_template("staff/_report_part.html", r=facts, locale=locale))
+    return render_template("staff/report.html", t=t, parts=parts)

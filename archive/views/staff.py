@@ -24,10 +24,11 @@ from ..forms import (
 )
 from ..lists import load_visible, visible_page
 from ..models import Narrator, Revision, Testimony, VocabularyKind
+from ..policy import may
 from ..presenters import testimony_view
 from ..security import requires
+from ..services import concerns, testimonies, versions
 from ..services import consent as consent_service
-from ..services import testimonies, versions
 from ..services.errors import PermissionDenied, ServiceError
 from ..services.inputs import ConsentInput, NarratorInput, TestimonyInput, VersionInput
 from ..services.versions import ConflictError
@@ -62,7 +63,14 @@ def _fail(form: FlaskForm, error: ServiceError) -> None:
 @requires("staff.area")
 def dashboard() -> str:
     page = visible_page(current_user, request.args.get("page"), 50)
-    return render_template("staff/dashboard.html", page=page)
+    return render_template(
+        "staff/dashboard.html",
+        page=page,
+        concerns=concerns.open_requests() if may(current_user, "consent.manage") else [],
+        reviews=consent_service.consents_to_review(),
+        lockdown=concerns.lockdown_on(),
+        empty_form=EmptyForm(),
+    )
 
 
 @bp.get("/t/<public_id>")
