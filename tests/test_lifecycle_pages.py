@@ -24,8 +24,8 @@ def test_concern_form_stores_and_reveals_nothing(app: Flask) -> None:
     visitor = app.test_client()
     assert visitor.get(f"/t/{hidden}/concern").status_code == 404  # hidden: same 404
     assert visitor.get("/t/nope/concern").status_code == 404
-    sent = post_form(visitor, f"/t/{pid}/concern?locale=en",
-                     {"kind": "this-is-me", "message": "Please hide my village", "contact": "012"})  # fmt: skip
+    message = {"kind": "this-is-me", "message": "Please hide my village", "contact": "012"}
+    sent = post_form(visitor, f"/t/{pid}/concern?locale=en", message)
     page = sent.get_data(as_text=True)
     assert sent.status_code == 200 and "Thank you" in page
     assert "Please hide my village" not in page and "012" not in page  # nothing echoed
