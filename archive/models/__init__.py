@@ -18,6 +18,7 @@ from .enums import (
 )
 from .lifecycle import AuditHead, ConcernRequest, SiteSwitch
 from .reference import ContentLanguage, Organisation, VocabularyTerm
+from .security import AccountToken, RateCounter, RecoveryCode, Throttle, UserSession
 from .testimony import (
     Narrator,
     Revision,
@@ -30,6 +31,7 @@ from .time import utcnow
 from .workspace import SupportContact, TranslationClaim
 
 __all__ = [
+    "AccountToken",
     "AuditEntry",
     "AuditHead",
     "ConcernRequest",
@@ -41,6 +43,8 @@ __all__ = [
     "IndexJob",
     "Narrator",
     "Organisation",
+    "RateCounter",
+    "RecoveryCode",
     "Revision",
     "RevisionStatus",
     "Role",
@@ -48,8 +52,10 @@ __all__ = [
     "SupportContact",
     "Testimony",
     "TestimonyStatus",
+    "Throttle",
     "TranslationClaim",
     "User",
+    "UserSession",
     "Version",
     "VersionKind",
     "VocabularyKind",

@@ -31,6 +31,10 @@ class User(db.Model):
     session_nonce: Mapped[str] = mapped_column(String(64), default=new_session_nonce)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # Two-factor (TOTP): the shared secret once set up, and the last time step used, so a
+    # code is never accepted twice.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int] = mapped_column(default=0)
 
     __table_args__ = (CheckConstraint(check_in("role", Role), name="ck_user_role"),)
 
