@@ -44,6 +44,11 @@ def create_app(config: dict[str, Any] | None = None, instance_path: str | None =
     _finish_config(app, root)
 
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     db.init_app(app)
     migrate.init_app(app, db, directory=str(root / "migrations"))
     from .i18n import init_app as init_i18n

@@ -1,25 +1,18 @@
-"""Flask-Login wiring: the cookie holds "user id:session nonce" (the alternative-id pattern).
-
-Rotating a user's nonce (logout everywhere, role or password change, disabling) makes every
-cookie issued before it stop working, which Flask's signed cookie alone cannot do.
-"""
+"""Flask-Login wiring: the cookie names a server-side session row (services.sessions), so a
+session can be ended on the server: signing out, a password or role change, disabling, or an
+admin's "sign out everywhere" makes a copied cookie useless."""
 
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-from .extensions import db, login_manager
+from .extensions import login_manager
 from .models import User
+from .services import sessions
 
 
 def load_user(cookie_id: str) -> User | None:
-    """Return the active user whose id and current nonce match the cookie, else None."""
-    user_id, _, nonce = cookie_id.partition(":")
-    if not user_id.isdigit() or not nonce:
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.active or user.session_nonce != nonce:
-        return None
-    return user
+    """Return the user of a live session named by the cookie, else None."""
+    return sessions.resolve(cookie_id)
 
 
 def init_app(app: Flask) -> None:
@@ -27,4 +20,6 @@ def init_app(app: Flask) -> None:
     login_manager.user_loader(load_user)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to see this page.")
+    # "strong" would drop the session when a phone changes networks; revocation and timeouts
+    # are handled server-side instead.
     login_manager.session_protection = app.config["SESSION_PROTECTION"]

@@ -99,6 +99,46 @@ def create_user_command(email: str, role: str, password_stdin: bool) -> None:
     click.echo(f"Created {role} {email}.")
 
 
+@users_cli.command("invite")
+@click.argument("email")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+def invite_command(email: str, role: str) -> None:
+    """Create an account and print its one-time set-up link (no mail server needed)."""
+    from .services.accounts import invite
+
+    with force_locale("en"):
+        try:
+            _user, token = invite(email, role, SYSTEM)
+            db.session.commit()
+        except ServiceError as exc:
+            db.session.rollback()
+            raise click.ClickException(f"{exc.field}: {exc.message}") from None
+    click.echo(_link(token))
+
+
+@users_cli.command("reset-link")
+@click.argument("email")
+def reset_link_command(email: str) -> None:
+    """Print a one-time password reset link for an account."""
+    from sqlalchemy import select
+
+    from .models import User
+    from .services.accounts import issue_token, normalise_email
+
+    user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is None:
+        raise click.ClickException("No such account.")
+    token = issue_token(user, "reset", SYSTEM)
+    db.session.commit()
+    click.echo(_link(token))
+
+
+def _link(token: str) -> str:
+    base = current_app.config.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    hours = current_app.config["ACCOUNT_LINK_HOURS"]
+    return f"{base}/account/setup/{token}  (one use, valid {hours} hours)"
+
+
 @click.command("import")
 @with_appcontext
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))

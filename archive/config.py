@@ -52,6 +52,28 @@ class Defaults:
     CONSENT_REVIEW_RESTRICTS = False
     AUDIT_HEAD_FILE: str | None = None
 
+    # Encrypted backups (`flask --app archive backup create|list|restore`) are written here
+    # (None: instance/backups). Copy them off the machine; they are useless without the key.
+    BACKUP_DIR: str | None = None
+    # The backup encryption key (None: instance/backup.key, created 0600 by the first
+    # `backup create`); the environment variable ARCHIVE_BACKUP_KEY takes precedence. Never
+    # inside BACKUP_DIR, never in a backup: keep a copy off the machine, apart from the backups.
+    BACKUP_KEY_FILE: str | None = None
+    # How many of the newest backups `backup create` keeps; older ones are deleted. A withdrawn
+    # story lives on (encrypted) in backups made before its withdrawal until they age out.
+    BACKUP_RETENTION = 14
+
+    # Narrator legal name and contact are encrypted in the database (archive.crypto). Their key
+    # is taken from FIELD_KEY when set (tests; wins over the rest), else the environment
+    # variable ARCHIVE_FIELD_KEY, else the key file FIELD_KEY_FILE (None: instance/field.key,
+    # created 0600 by `python -m archive.bootstrap` and `init-db`). Never in the database or a
+    # backup; without it those two fields read as "unavailable" and cannot be written.
+    FIELD_KEY: str | None = None
+    FIELD_KEY_FILE: str | None = None
+    # Keys that only decrypt (comma-separated, or ARCHIVE_FIELD_OLD_KEYS): while rotating a key
+    # given in the environment. Files `<key file>.old-*` beside the key file count too.
+    FIELD_OLD_KEYS: tuple[str, ...] = ()
+
     # Largest accepted Markdown body of one revision, in characters (forms and import).
     MAX_BODY_CHARS = 100_000
     # Largest request body: import files go through the CLI, forms stay small.
@@ -81,7 +103,32 @@ class Defaults:
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SECURE = True
-    SESSION_PROTECTION = "strong"
+    SESSION_PROTECTION = "basic"
+    # Server-side session limits, in seconds: idle (no request) and absolute (since sign-in).
+    SESSION_IDLE_TIMEOUT = 60 * 60
+    SESSION_ABSOLUTE_TIMEOUT = 12 * 60 * 60
+    # No "remember me" cookie: a shared computer must not keep anyone signed in.
+    REMEMBER_COOKIE_DURATION = 0
+
+    # Sign-in throttling (counted in the database, so it holds across workers): failures
+    # allowed without delay per account and per client address, then a delay that doubles
+    # from LOGIN_DELAY_BASE up to LOGIN_DELAY_MAX seconds.
+    LOGIN_FREE_FAILURES = 5
+    LOGIN_FREE_FAILURES_PER_ADDRESS = 20
+    LOGIN_DELAY_BASE = 2.0
+    LOGIN_DELAY_MAX = 15 * 60.0
+    # Search and API requests per client address: at most COUNT per WINDOW seconds.
+    SEARCH_RATE_COUNT = 120
+    SEARCH_RATE_WINDOW = 60
+    # Reverse proxies in front of the app whose X-Forwarded-For may be trusted (0: none; the
+    # client address is then the connection's).
+    TRUSTED_PROXIES = 0
+    # Roles that must use two-factor sign-in (TOTP); other staff may turn it on.
+    TWO_FACTOR_REQUIRED_ROLES = ("admin",)
+    # One-time account links (first sign-in, password reset) stay valid this many hours.
+    ACCOUNT_LINK_HOURS = 48
+    # Where the archive is reached, for links printed by the command line.
+    PUBLIC_BASE_URL = "http://127.0.0.1:5000"
 
     # CSRF on every state change; an expired form shows a localized "try again" page.
     WTF_CSRF_ENABLED = True
@@ -137,7 +184,9 @@ def environment_overrides() -> dict[str, Any]:
         if raw is None:
             continue
         default = getattr(Defaults, name)
-        if isinstance(default, bool):
+        if isinstance(default, tuple):
+            out[name] = tuple(part.strip() for part in raw.split(",") if part.strip())
+        elif isinstance(default, bool):
             out[name] = raw.lower() in {"1", "true", "yes", "on"}
         elif isinstance(default, float):
             out[name] = float(raw)

@@ -200,3 +200,48 @@ class ConcernForm(FlaskForm):
         validators=[Length(max=200, message=TOO_LONG)],
         description=_l("A phone number, or the name of the organisation that can reach you."),
     )
+
+
+class CodeForm(FlaskForm):
+    code = StringField(
+        _l("Code from your authenticator app, or a recovery code"),
+        validators=[InputRequired(REQUIRED), Length(max=20, message=TOO_LONG)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "text"},
+    )
+
+
+class NewPasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("New password"),
+        validators=[InputRequired(REQUIRED)],
+        description=_l("At least 12 characters. A few unrelated words make a good password."),
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("The new password again"),
+        validators=[InputRequired(REQUIRED)],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+    def validate_confirm(self, field: Any) -> None:
+        if field.data != self.password.data:
+            raise ValidationError(_l("The two passwords are not the same."))
+
+
+class ChangePasswordForm(NewPasswordForm):
+    current = PasswordField(
+        _l("Current password"),
+        validators=[InputRequired(REQUIRED)],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class InviteForm(FlaskForm):
+    email = EmailField(
+        _l("Email"), validators=[InputRequired(REQUIRED), Length(max=254, message=TOO_LONG)]
+    )
+    role = ChoiceField(_l("Role"))
+
+
+class RoleForm(FlaskForm):
+    role = ChoiceField(_l("Role"))

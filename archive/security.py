@@ -82,6 +82,11 @@ def _locked_down(endpoint: str) -> bool:
     return lockdown_on()
 
 
+def client_address() -> str:
+    """Return the client's address (ProxyFix has applied trusted X-Forwarded-For already)."""
+    return request.remote_addr or "unknown"
+
+
 def safe_next_url(target: str | None, fallback: str) -> str:
     """Return `target` if it is a local path on this site, else `fallback`.
 

@@ -34,6 +34,9 @@ BASE_CONFIG: dict[str, Any] = {
     # The test client talks plain http; the Secure flag is tested separately.
     "SESSION_COOKIE_SECURE": False,
     "REMEMBER_COOKIE_SECURE": False,
+    # Two-factor sign-in is tested on its own (tests/test_accounts.py, with the production
+    # default); elsewhere an admin signs in with a password like everyone else.
+    "TWO_FACTOR_REQUIRED_ROLES": (),
 }
 
 

@@ -51,6 +51,10 @@ class User(db.Model):
     def is_anonymous(self) -> bool:
         return False
 
+    # Set by the sessions service when a session is opened or resolved: the login cookie's id.
+    cookie_id = ""
+
     def get_id(self) -> str:
-        """Return the login cookie's id: user id plus the current session nonce."""
-        return f"{self.id}:{self.session_nonce}"
+        """Return the login cookie's id ("<user id>:<session token>"); empty until a
+        server-side session exists, so Flask-Login cannot issue a cookie without one."""
+        return self.cookie_id

@@ -21,7 +21,7 @@ class AuditHead(db.Model):
 
 
 class ConcernRequest(db.Model):
-    """"This is me / I have a concern" about a story, sent from its page; for staff."""
+    """ "This is me / I have a concern" about a story, sent from its page; for staff."""
 
     __tablename__ = "concern_requests"
 

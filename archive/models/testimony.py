@@ -14,6 +14,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..crypto import EncryptedText
 from ..extensions import db
 from .enums import RevisionStatus, TestimonyStatus, VersionKind, check_in
 from .reference import Organisation, VocabularyTerm
@@ -108,8 +109,10 @@ class Narrator(db.Model):
     testimony_id: Mapped[int] = mapped_column(
         ForeignKey("testimonies.id", ondelete="CASCADE"), unique=True
     )
-    legal_name: Mapped[str] = mapped_column(String(200), default="")
-    contact: Mapped[str] = mapped_column(String(200), default="")
+    # Encrypted at rest (archive.crypto): the database holds only ciphertext; a value that
+    # cannot be decrypted here reads as crypto.Unavailable.
+    legal_name: Mapped[str] = mapped_column(EncryptedText("narrators.legal_name"), default="")
+    contact: Mapped[str] = mapped_column(EncryptedText("narrators.contact"), default="")
     gender: Mapped[str] = mapped_column(String(50), default="")
     age_range: Mapped[str] = mapped_column(String(20), default="")
 

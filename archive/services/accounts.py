@@ -1,15 +1,19 @@
 """Accounts: creating users and checking passwords (Argon2id via argon2-cffi)."""
 
+import hashlib
+import secrets
+from datetime import timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import Role, User, new_session_nonce, utcnow
-from . import audit
+from ..models import AccountToken, Role, User, utcnow
+from . import audit, sessions
 from .errors import ServiceError
 from .testimonies import check
 
@@ -17,6 +21,8 @@ MIN_PASSWORD = 12
 MAX_PASSWORD = 256
 
 _hasher = PasswordHasher()
+# A password hash that no password matches (invited users until they set theirs).
+UNUSABLE = "!unusable"
 # A real hash to verify against when the email is unknown, so both cases take the same time.
 _DUMMY_HASH = _hasher.hash("not-a-password-of-anyone")
 
@@ -71,7 +77,101 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
+def hash_password(password: str) -> str:
+    """Return the Argon2id hash of a password that passed `check_password_rules`."""
+    return _hasher.hash(password)
+
+
+def invite(email: str, role: str, actor: Any) -> tuple[User, str]:
+    """Create an account without a usable password; return it and a one-time set-up token."""
+    user = create_user(email, secrets.token_urlsafe(32), role, actor)
+    user.password_hash = UNUSABLE
+    return user, issue_token(user, "setup", actor)
+
+
+def issue_token(user: User, purpose: str, actor: Any) -> str:
+    """Return a new one-time link token (first set-up or reset); only its hash is stored."""
+    if purpose not in ("setup", "reset"):
+        raise ServiceError(_l("Unknown link."))
+    token = secrets.token_urlsafe(32)
+    hours = current_app.config["ACCOUNT_LINK_HOURS"]
+    db.session.add(
+        AccountToken(
+            user_id=user.id,
+            purpose=purpose,
+            token_hash=_token_hash(token),
+            expires_at=utcnow() + timedelta(hours=hours),
+        )
+    )
+    audit.record(f"user.{purpose}_link", "user", user.id, actor)
+    return token
+
+
+def redeem_token(token: str) -> AccountToken | None:
+    """Return the unused, unexpired link row for `token`, else None (reveals nothing)."""
+    if not token or len(token) > 100:
+        return None
+    row = db.session.scalar(
+        select(AccountToken).where(AccountToken.token_hash == _token_hash(token))
+    )
+    if row is None or row.used_at is not None or row.expires_at < utcnow():
+        return None
+    return row
+
+
+def set_password_with_token(row: AccountToken, password: str) -> User:
+    """Set the password of the link's user, spend the link, end their other sessions."""
+    check_password_rules(password)
+    user = db.session.get(User, row.user_id)
+    if user is None or not user.active:
+        raise ServiceError(_l("This link is not valid any more."))
+    user.password_hash = _hasher.hash(password)
+    row.used_at = utcnow()
+    sessions.end_all(user, user, "password_set")
+    return user
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Change one's own password (the current one is asked again); ends other sessions."""
+    try:
+        _hasher.verify(user.password_hash, current[:MAX_PASSWORD])
+    except (VerificationError, InvalidHashError):
+        raise ServiceError(_l("The current password is not right."), "current") from None
+    check_password_rules(new)
+    user.password_hash = _hasher.hash(new)
+    sessions.end_all(user, user, "password_changed")
+
+
+def change_role(user: User, role: str, actor: Any) -> None:
+    """Give a user another role (admins); ends the user's sessions so the change applies."""
+    check(actor, "admin.area")
+    if role not in set(Role):
+        raise ServiceError(_l("Unknown role."), "role")
+    if user.role == role:
+        return
+    old = user.role
+    user.role = role
+    audit.record("user.role", "user", user.id, actor, old=old, new=role)
+    sessions.end_all(user, actor, "role_changed")
+
+
+def set_active(user: User, active: bool, actor: Any) -> None:
+    """Disable or re-enable an account (admins); disabling ends its sessions."""
+    check(actor, "admin.area")
+    if getattr(actor, "id", None) == user.id and not active:
+        raise ServiceError(_l("You cannot disable your own account."))
+    if user.active == active:
+        return
+    user.active = active
+    audit.record("user.enabled" if active else "user.disabled", "user", user.id, actor)
+    if not active:
+        sessions.end_all(user, actor, "disabled")
+
+
 def sign_out_everywhere(user: User, actor: Any) -> None:
-    """End every session of `user` by rotating the nonce their cookies carry; audited."""
-    user.session_nonce = new_session_nonce()
-    audit.record("user.sessions_revoked", "user", user.id, actor)
+    """End every session of `user` (an admin's action, or the user's own)."""
+    sessions.end_all(user, actor, "sign_out_everywhere")
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("ascii")).hexdigest()

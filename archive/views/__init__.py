@@ -33,8 +33,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(feeds.bp)
     app.register_blueprint(pages.bp)
     caching.init_app(app)  # fingerprinted static files, ETag/304, gzip
-    from . import concerns, kits, lifecycle, translate
+    from . import admin_users, concerns, kits, lifecycle, translate
 
+    app.register_blueprint(admin_users.bp)
     app.register_blueprint(lifecycle.bp)
     app.register_blueprint(concerns.bp)
 
