@@ -119,7 +119,31 @@ def set_headers(response: Response) -> Response:
     return response
 
 
+# Endpoints whose requests count against the per-client search/API limit.
+_LIMITED = ("search.", "api.")
+
+
+def rate_limit() -> Any:
+    """before_request: limit search and API requests per client address across workers;
+    a limited request gets the localized 429 page (or JSON) with Retry-After."""
+    endpoint = request.endpoint or ""
+    if not endpoint.startswith(_LIMITED):
+        return None
+    from .services.throttle import hit, retry_after
+
+    config = current_app.config
+    wait = hit(f"search:{client_address()}", config["SEARCH_RATE_COUNT"],
+               config["SEARCH_RATE_WINDOW"])  # fmt: skip
+    if not wait:
+        return None
+    from .views.errors import render_error
+
+    body, status = render_error(429)
+    return body, status, {"Retry-After": retry_after(wait)}
+
+
 def init_app(app: Flask) -> None:
-    """Register the guard and the headers hook."""
+    """Register the guard, the rate limit and the headers hook."""
     app.before_request(guard)
+    app.before_request(rate_limit)
     app.after_request(set_headers)

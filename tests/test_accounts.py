@@ -278,3 +278,16 @@ def test_admin_can_disable_and_sign_out_a_user(app: Flask) -> None:
     token = csrf_token(admin, "/admin/users/")
     assert admin.post(disable, data={"active": "1", "csrf_token": token}).status_code == 302
     assert login(editor, "editor@example.org").status_code == 302  # positive control
+
+
+def test_search_and_api_are_limited_per_client(app: Flask) -> None:
+    app.config.update(SEARCH_RATE_COUNT=5, SEARCH_RATE_WINDOW=60)
+    client = app.test_client()
+    answers = [client.get("/api/v1/search?q=river&locale=en") for _ in range(5)]
+    assert all(a.status_code == 200 for a in answers)  # within the limit
+    limited = client.get("/api/v1/search?q=river&locale=en")
+    assert limited.status_code == 429 and int(limited.headers["Retry-After"]) >= 1
+    assert limited.get_json()["error"]["status"] == 429
+    page = client.get("/search?q=river&locale=en")
+    assert page.status_code == 429 and "Too many requests" in page.get_data(as_text=True)
+    assert client.get("/").status_code == 200  # reading pages is not limited
