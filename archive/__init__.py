@@ -73,9 +73,11 @@ def create_app(config: dict[str, Any] | None = None, instance_path: str | None =
     register_blueprints(app)
     register_cli(app)
     index_hooks.init_app(app)
-    from .services import purge
+    from .services import purge, research, tokens
 
     purge.init_app(app)
+    research.init_app(app)
+    tokens.init_app(app)
     return app
 
 

@@ -127,6 +127,8 @@ class Defaults:
     TWO_FACTOR_REQUIRED_ROLES = ("admin",)
     # One-time account links (first sign-in, password reset) stay valid this many hours.
     ACCOUNT_LINK_HOURS = 48
+    # An export link works for its user only, for this many seconds (at most 15 minutes).
+    EXPORT_LINK_SECONDS = 15 * 60
     # Where the archive is reached, for links printed by the command line.
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"
 

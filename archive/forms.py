@@ -245,3 +245,29 @@ class InviteForm(FlaskForm):
 
 class RoleForm(FlaskForm):
     role = ChoiceField(_l("Role"))
+
+
+class ResearcherRequestForm(FlaskForm):
+    name = StringField(
+        _l("Your name"), validators=[InputRequired(REQUIRED), Length(max=200, message=TOO_LONG)]
+    )
+    email = EmailField(
+        _l("Email"), validators=[InputRequired(REQUIRED), Length(max=254, message=TOO_LONG)]
+    )
+    affiliation = StringField(
+        _l("Organisation or university"),
+        validators=[InputRequired(REQUIRED), Length(max=300, message=TOO_LONG)],
+    )
+    purpose = TextAreaField(
+        _l("What is your research, and why do you need these testimonies?"),
+        validators=[InputRequired(REQUIRED), Length(max=3000, message=TOO_LONG)],
+    )
+    agree = BooleanField(_l("I agree to the terms of use"))
+
+
+class TokenForm(FlaskForm):
+    name = StringField(
+        _l("Name of the token"),
+        validators=[InputRequired(REQUIRED), Length(max=100, message=TOO_LONG)],
+        description=_l("For example the name of the script or computer that will use it."),
+    )

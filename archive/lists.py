@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from typing import Any
 
+from flask import g
 from sqlalchemy import ColumnElement, func, select
 
 from .extensions import db
@@ -24,7 +25,10 @@ def load_visible(user: Any, public_id: str) -> Testimony | None:
     if not public_id or len(public_id) > 32:
         return None
     found = db.session.scalar(select(Testimony).where(Testimony.public_id == public_id))
-    return found if can_read_testimony(user, found) else None
+    if not can_read_testimony(user, found):
+        return None
+    g.opened_testimony = found  # for the researchers' access log (services.research)
+    return found
 
 
 def parse_page(raw: str | None) -> int:

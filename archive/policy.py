@@ -62,6 +62,8 @@ _PERMISSIONS: dict[str, frozenset[Role]] = {
     "revision.propose": STAFF_ROLES,
     "revision.approve": frozenset({Role.ADMIN, Role.EDITOR}),
     "admin.area": frozenset({Role.ADMIN}),
+    "export": frozenset({Role.ADMIN, Role.EDITOR, Role.RESEARCHER}),
+    "api_token": frozenset({Role.ADMIN, Role.EDITOR, Role.TRANSLATOR, Role.RESEARCHER}),
 }
 
 

@@ -37,6 +37,8 @@ BASE_CONFIG: dict[str, Any] = {
     # Two-factor sign-in is tested on its own (tests/test_accounts.py, with the production
     # default); elsewhere an admin signs in with a password like everyone else.
     "TWO_FACTOR_REQUIRED_ROLES": (),
+    # A fixed key for the narrator-field encryption (archive/crypto.py), for tests only.
+    "FIELD_KEY": "v--TPF6AAqHsSs-OEcy2ihFKOH_wPzZsjhBcPsvoSmw=",
 }
 
 

@@ -18,6 +18,7 @@ from .enums import (
 )
 from .lifecycle import AuditHead, ConcernRequest, SiteSwitch
 from .reference import ContentLanguage, Organisation, VocabularyTerm
+from .research import AccessLog, ApiToken, ResearcherRequest
 from .security import AccountToken, RateCounter, RecoveryCode, Throttle, UserSession
 from .testimony import (
     Narrator,
@@ -31,7 +32,9 @@ from .time import utcnow
 from .workspace import SupportContact, TranslationClaim
 
 __all__ = [
+    "AccessLog",
     "AccountToken",
+    "ApiToken",
     "AuditEntry",
     "AuditHead",
     "ConcernRequest",
@@ -45,6 +48,7 @@ __all__ = [
     "Organisation",
     "RateCounter",
     "RecoveryCode",
+    "ResearcherRequest",
     "Revision",
     "RevisionStatus",
     "Role",

@@ -33,8 +33,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(feeds.bp)
     app.register_blueprint(pages.bp)
     caching.init_app(app)  # fingerprinted static files, ETag/304, gzip
-    from . import admin_users, concerns, kits, lifecycle, translate
+    from . import admin_users, concerns, kits, lifecycle, research, translate
 
+    app.register_blueprint(research.bp)
+    app.register_blueprint(research.export_bp)
     app.register_blueprint(admin_users.bp)
     app.register_blueprint(lifecycle.bp)
     app.register_blueprint(concerns.bp)

@@ -14,6 +14,10 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 def _messages() -> dict[int, tuple[str, str]]:
     return {
         400: (_("Bad request"), _("The request could not be understood.")),
+        401: (
+            _("Not signed in"),
+            _("The token is not valid. Create a new one on your account page."),
+        ),
         403: (_("Not allowed"), _("You may not do this.")),
         404: (
             _("Page not found"),
