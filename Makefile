@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 FLASK := $(BIN)/flask --app archive
 
-.PHONY: install install-dev translations run serve test lint format extract bench clean
+.PHONY: install install-dev translations run serve test browser-check lint format extract bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,8 +36,15 @@ run: install
 serve:
 	ARCHIVE_ENV=development $(FLASK) run --host $(HOST) --port $(PORT)
 
-test: install-dev
-	$(BIN)/python -m pytest
+# The browser tests (tests/browser) drive Debian's Chromium; without it `make test` stops here
+# with the command that installs it (never a silent skip). CHROMIUM can point elsewhere.
+CHROMIUM ?= /usr/bin/chromium
+browser-check:
+	@test -x "$(CHROMIUM)" || { echo "FAIL: $(CHROMIUM) is missing; the browser tests need it." \
+	  "Install it with: apt-get install -y chromium" >&2; exit 1; }
+
+test: install-dev browser-check
+	ARCHIVE_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest
 
 lint:
 	$(BIN)/ruff format --check .

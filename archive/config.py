@@ -93,6 +93,10 @@ class Defaults:
     SEARCH_MAX_CHARS = 256
     SEARCH_MAX_TERMS = 16
     SNIPPET_CHARS = 240
+    # Public statistics (/statistics, /api/v1/statistics): a count below this is never shown to
+    # non-staff, and other counts are hidden with it so that it cannot be worked out (zero
+    # counts too). Values below 3 are raised to 3 (archive/statistics.py).
+    STATISTICS_K = 5
     # Largest XLIFF translation kit accepted (a maximal Khmer body is ~300 KB in each of
     # source and target); below MAX_CONTENT_LENGTH.
     XLIFF_MAX_BYTES = 1_500_000

@@ -9,12 +9,13 @@ backup can apply it again. The purge of derived copies follows (services.purge).
 
 import json
 import os
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 
 from ..extensions import db
 from ..models import (
@@ -24,6 +25,7 @@ from ..models import (
     Narrator,
     Testimony,
     TranslationClaim,
+    User,
     utcnow,
 )
 from ..search import outbox
@@ -31,7 +33,7 @@ from . import audit
 from .consent import apply_consent
 from .errors import ServiceError
 from .inputs import ConsentInput
-from .testimonies import check, ensure_not_withdrawn
+from .testimonies import SYSTEM, check, ensure_not_withdrawn
 
 REASON_CODES = ("narrator-request", "safety", "consent-invalid", "other")
 
@@ -61,9 +63,12 @@ def _append_register(entry: dict[str, Any]) -> None:
         os.fsync(f.fileno())
 
 
-def withdraw(testimony: Testimony, actor: Any, reason_code: str, typed_ref: str) -> None:
+def withdraw(
+    testimony: Testimony, actor: Any, reason_code: str, typed_ref: str, *, record: bool = True
+) -> None:
     """Withdraw and erase a testimony (the caller commits). Final.
 
+    `record=False` skips the register line (re-applying a line that is there already).
     Raises ServiceError when the typed reference does not match, the reason is unknown or the
     testimony is withdrawn already, and PermissionDenied for roles that may not do it.
     """
@@ -80,19 +85,49 @@ def withdraw(testimony: Testimony, actor: Any, reason_code: str, typed_ref: str)
     testimony.withdrawn_at = now
     testimony.withdrawn_by_id = getattr(actor, "id", None)
     testimony.withdrawal_reason = reason_code
-    _append_register(
-        {
-            "public_id": testimony.public_id,
-            "ref": testimony.ref,
-            "recorded_on": testimony.recorded_on.isoformat() if testimony.recorded_on else None,
-            "withdrawn_at": now.isoformat(timespec="seconds"),
-            "actor_id": getattr(actor, "id", None),
-            "reason": reason_code,
-        }
-    )
+    if record:
+        _append_register(
+            {
+                "public_id": testimony.public_id,
+                "ref": testimony.ref,
+                "recorded_on": (
+                    testimony.recorded_on.isoformat() if testimony.recorded_on else None
+                ),
+                "withdrawn_at": now.isoformat(timespec="seconds"),
+                "actor_id": getattr(actor, "id", None),
+                "reason": reason_code,
+            }
+        )
     audit.record("testimony.erase", "testimony", testimony.public_id, actor, reason=reason_code)
     outbox.enqueue(testimony.id, outbox.PURGE)
     db.session.info["withdrawal"] = True  # the purge runs after the commit
+
+
+def reapply_register() -> int:
+    """Withdraw again, as SYSTEM, every register line whose testimony exists in the database
+    and is not withdrawn (a restored backup older than the withdrawal); return how many.
+
+    The tombstone keeps the line's withdrawal time, reason and actor (when that account
+    exists); no register line is added. The caller commits, then runs the purge.
+    """
+    count = 0
+    for entry in read_register():
+        testimony = db.session.scalar(
+            select(Testimony).where(Testimony.public_id == str(entry.get("public_id")))
+        )
+        if testimony is None or testimony.withdrawn_at is not None:
+            continue
+        reason = entry.get("reason")
+        withdraw(testimony, SYSTEM, reason if reason in REASON_CODES else "other",
+                 testimony.ref, record=False)  # fmt: skip
+        if entry.get("withdrawn_at"):
+            testimony.withdrawn_at = datetime.fromisoformat(entry["withdrawn_at"])
+        actor_id = entry.get("actor_id")
+        if actor_id is not None and db.session.get(User, actor_id) is not None:
+            testimony.withdrawn_by_id = actor_id
+        count += 1
+    db.session.flush()
+    return count
 
 
 def _erase(t: Testimony) -> None:

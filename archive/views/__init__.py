@@ -46,6 +46,9 @@ def register_blueprints(app: Flask) -> None:
     from . import admin
 
     app.register_blueprint(admin.bp)
+    from . import statistics  # public statistics with small counts suppressed (issue 8)
+
+    app.register_blueprint(statistics.bp)
     errors.init_app(app)
     app.add_template_global(may, "may")
     app.add_template_global(page_url, "page_url")
