@@ -256,4 +256,7 @@ def register_cli(app: Flask) -> None:
                     purge_command, audit_command, consent_review_command):  # fmt: skip
         app.cli.add_command(command)
     app.cli.add_command(users_cli)
+    from . import cli_backup
+
+    cli_backup.register(app)
     app.cli.add_command(index_cli)

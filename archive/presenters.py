@@ -229,7 +229,7 @@ def testimony_json(user: Any, t: Testimony, wanted: str | None = None) -> dict[s
             "body": v.body,
             "revision": v.revision_number,
             "revision_status": v.revision_status,
-            "revision_date": v.revision_date.isoformat(),
+            "revision_date": v.revision_date.isoformat(timespec="seconds") + "Z",
             "url": v.url,
         }
         for v in view.versions

@@ -42,6 +42,18 @@ def requires(action: str) -> Callable[[F], F]:
     return mark
 
 
+def refuse_nul() -> Any:
+    """before_request: a NUL character in the path, the query or a form is never legitimate
+    (and PostgreSQL refuses it in text): answer 400 before anything reads it."""
+    if "\x00" in request.path or any(
+        "\x00" in key or "\x00" in value
+        for source in (request.args, request.form)
+        for key, value in source.items(multi=True)
+    ):
+        abort(400)
+    return None
+
+
 def guard() -> Any:
     """before_request: enforce the view's access declaration; deny undeclared views.
 
@@ -110,12 +122,15 @@ def set_headers(response: Response) -> Response:
     headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
     if request.is_secure:
         headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-    if current_user.is_authenticated:
+    if request.endpoint == "static":
+        pass  # caching.serve_static sets Cache-Control; static files hold no user data
+    elif current_user.is_authenticated:
         # Nothing a signed-in user sees may be kept by a shared computer or a proxy.
         headers["Cache-Control"] = "no-store"
-    elif "Cache-Control" not in headers and request.endpoint != "static":
+    elif "Cache-Control" not in headers:
         headers["Cache-Control"] = "no-cache"
-    headers.add("Vary", "Cookie")
+    if request.endpoint != "static":
+        headers.add("Vary", "Cookie")
     return response
 
 
@@ -144,6 +159,7 @@ def rate_limit() -> Any:
 
 def init_app(app: Flask) -> None:
     """Register the guard, the rate limit and the headers hook."""
+    app.before_request(refuse_nul)
     app.before_request(guard)
     app.before_request(rate_limit)
     app.after_request(set_headers)

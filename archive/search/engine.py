@@ -128,7 +128,8 @@ def run(
     best: dict[str, Hit] = {}
     languages: dict[str, set[str]] = {}
     facet_rows: dict[str, dict[str, tuple[str, ...]]] = {}
-    for docnum, score in results.items():
+    for docnum, raw_score in results.items():
+        score = raw_score or 0.0  # unscored when browsing without words
         leaf = bisect_right(offsets, docnum) - 1
         info, local = infos[leaf], docnum - offsets[leaf]
         pid = info.testimony[local]
@@ -143,7 +144,7 @@ def run(
             facets[name].update(values)
         facets["language"].update(languages[pid])
     hits = list(best.values())
-    if sort == "date":
+    if sort == "date" or query is None:
         hits.sort(key=lambda h: (h.recorded_on, h.score), reverse=True)
     else:
         hits.sort(key=lambda h: (h.score, h.recorded_on), reverse=True)

@@ -2,7 +2,8 @@
 
 Writes every field the import reads. Each version carries its latest approved revision or, if
 none, its latest. Narrator personal data only when asked for explicitly. Withdrawn testimonies
-are never exported.
+are never exported. Personal data that cannot be decrypted here (no key) stops the export
+with crypto.FieldKeyMissing rather than writing a stand-in.
 """
 
 import json
@@ -11,13 +12,20 @@ from typing import Any
 
 from sqlalchemy import select
 
+from .. import crypto
 from ..extensions import db
 from ..models import ConsentLevel, Narrator, Testimony, VocabularyKind
 from .importer import VOCAB_FIELDS
 
 
 def export_lines(with_personal_data: bool = False) -> Iterator[str]:
-    """Yield one JSON line (with newline) per non-withdrawn testimony, ordered by ref."""
+    """Yield one JSON line (with newline) per non-withdrawn testimony, ordered by ref.
+
+    With personal data, raises crypto.FieldKeyMissing (before the first line when there is
+    no key at all) if any narrator's data cannot be decrypted.
+    """
+    if with_personal_data and not crypto.keyring().keys:
+        crypto.require_key()
     query = select(Testimony).order_by(Testimony.ref)
     for testimony in db.session.scalars(query):
         consent = testimony.consent
@@ -34,6 +42,14 @@ def _record(t: Testimony, with_personal_data: bool) -> dict[str, Any]:
     if with_personal_data:
         row = db.session.scalar(select(Narrator).where(Narrator.testimony_id == t.id))
         if row is not None:
+            if crypto.is_unavailable(row.legal_name) or crypto.is_unavailable(row.contact):
+                # Never write a stand-in: re-importing the file would overwrite the real data.
+                raise crypto.FieldKeyMissing(
+                    f"The narrator data of {t.ref} cannot be decrypted here (no key, or not "
+                    "the key it was encrypted with): nothing can be exported with personal "
+                    "data until the archive's key is back (see the README).",
+                    "no-key",
+                )
             narrator.update(
                 legal_name=row.legal_name,
                 contact=row.contact,

@@ -4,7 +4,7 @@
   held them (search.drain); the purge waits until no job is pending;
 - SQLite: `secure_delete` already overwrote the freed pages; a WAL checkpoint (TRUNCATE),
   retried while a reader blocks it, moves every page out of the WAL and empties it;
-- PostgreSQL: VACUUM of the touched tables marks the dead rows' space free (see the README
+- PostgreSQL: VACUUM FULL of the touched tables rewrites them without the dead rows (see the README
   for what PostgreSQL may still hold, and for how long).
 
 Each withdrawal's `purged_at` is set once all of that is done; `check()` lists what remains.
@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, g, has_request_context
-from sqlalchemy import event, select, text
+from sqlalchemy import event, select, text, update
 from sqlalchemy.orm import Session
 
 from ..extensions import db
@@ -57,17 +57,20 @@ def run(delay: float = 0.0) -> int:
     """
     due = pending(delay)
     if not due:
+        db.session.rollback()  # end the read transaction (it would block a VACUUM FULL)
         return 0
+    ids = [testimony.id for testimony in due]
     drain_now()
     if pending_jobs(db.session, store(), limit=10_000):
         raise RuntimeError("index jobs are still pending; the purge will be retried")
+    db.session.rollback()
     _compact_database()
-    now = utcnow()
-    for testimony in due:
-        testimony.purged_at = now
+    db.session.execute(
+        update(Testimony).where(Testimony.id.in_(ids)).values(purged_at=utcnow())
+    )
     db.session.commit()
     _compact_database()  # the commit above wrote WAL frames (no text); empty it again
-    return len(due)
+    return len(ids)
 
 
 def _compact_database() -> None:
@@ -85,9 +88,13 @@ def _compact_database() -> None:
                 raise RuntimeError("a reader kept blocking the WAL checkpoint")
             time.sleep(0.1)  # a reader holds an old snapshot: wait for it to finish
     elif engine.dialect.name == "postgresql":
+        # VACUUM FULL rewrites the tables: a plain VACUUM only marks the dead rows' space
+        # reusable, and erased text was seen still sitting in the heap files after it.
+        # It locks each table briefly; this archive's tables are small.
+        db.session.remove()  # no open transaction of ours may hold a lock it waits for
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             for table in VACUUM_TABLES:
-                connection.execute(text(f'VACUUM "{table}"'))
+                connection.execute(text(f'VACUUM FULL "{table}"'))
 
 
 def check() -> list[str]:

@@ -6,10 +6,18 @@ from flask import Blueprint, abort, jsonify, request
 from flask_login import current_user
 
 from ..lists import load_visible
+from ..openapi import spec
 from ..presenters import testimony_json
 from ..security import public
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+@bp.get("/openapi.json")
+@public
+def openapi() -> Any:
+    """The OpenAPI 3.1 description of this API."""
+    return jsonify(spec())
 
 
 @bp.get("/testimonies/<public_id>")

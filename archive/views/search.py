@@ -22,13 +22,17 @@ QUERY_MESSAGES = {
 }
 
 
-def _run() -> tuple[SearchPage | None, Any, int]:
-    """Return (page, error message, status) for the current request's parameters."""
+def _run(browse: bool = False) -> tuple[SearchPage | None, Any, int]:
+    """Return (page, error message, status) for the current request's parameters.
+
+    Without words or filters the page shows only its form; with `browse` (the API) the
+    answer lists everything the caller may read, newest first.
+    """
     try:
         params = parse_search_args(request.args)
     except ParamError as error:
         return None, error.message, 400
-    if not params.q.strip() and not params.filters and not params.language:
+    if not params.q.strip() and not params.filters and not params.language and not browse:
         return None, None, 200
     try:
         return search(current_user, params), None, 200
@@ -51,11 +55,9 @@ def page() -> Any:
 @public
 def api() -> Any:
     """The search API: the same parameters and visibility as the page, as JSON."""
-    found, error, status = _run()
-    if error is not None:
+    found, error, status = _run(browse=True)
+    if error is not None or found is None:
         return jsonify({"error": {"status": status, "message": str(error)}}), status
-    if found is None:
-        return jsonify({"error": {"status": 400, "message": str(QUERY_MESSAGES["empty"])}}), 400
     return jsonify(
         {
             "query": found.request.q,
