@@ -9,19 +9,31 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 FLASK := $(BIN)/flask --app archive
 
-.PHONY: install install-dev translations run serve test browser-check lint format extract bench clean
+.PHONY: install install-dev lock audit translations run serve test browser-check lint format extract bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# Exact versions come from the lock files (regenerate them with `make lock`).
 install: $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	$(MAKE) --no-print-directory translations
 
 install-dev: $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -r requirements-dev.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	$(MAKE) --no-print-directory translations
+
+lock: $(BIN)/python
+	$(BIN)/pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 --extra dev -o requirements-dev.lock
+
+# Known vulnerabilities in the locked versions fail; an unreachable advisory service warns.
+audit: install-dev
+	$(BIN)/python .ci/audit.py requirements-dev.lock
 
 # .mo files are built here, never committed.
 translations:

@@ -1,4 +1,5 @@
-"""`python -m archive.bootstrap INSTANCE_DIR`: create the instance folder and its secret key.
+"""`python -m archive.bootstrap INSTANCE_DIR`: create the instance folder, its secret key and
+the key that encrypts narrators' personal data (neither is ever overwritten).
 
 Runs before the app can start (the app refuses to start without a key), so it must not
 import the application.
@@ -16,6 +17,10 @@ def main(argv: list[str]) -> int:
         return 2
     path = write_secret_key(argv[1])
     print(f"secret key: {path}")
+    from .crypto import write_field_key
+
+    field_key = write_field_key(argv[1])
+    print(f"narrator data key: {field_key} (back it up off this machine: see the README)")
     return 0
 
 
