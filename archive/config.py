@@ -26,7 +26,13 @@ class Defaults:
     # None means "sqlite file in the instance folder"; set ARCHIVE_DATABASE_URL or
     # DATABASE_URL for PostgreSQL (postgresql+psycopg://...).
     SQLALCHEMY_DATABASE_URI: str | None = None
-    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, Any]] = {"pool_pre_ping": True}
+    # hide_parameters: a database error's message (and so any log of it) never carries the
+    # values of the statement: story text, or a narrator's legal name that could not be
+    # encrypted (no key) when SQLAlchemy reports the failed INSERT.
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, Any]] = {
+        "pool_pre_ping": True,
+        "hide_parameters": True,
+    }
 
     # Index tiers live here (one sub-directory per tier); None = instance/index. Every app host
     # keeps its own tiers; they follow the shared database through the outbox.
@@ -113,6 +119,10 @@ class Defaults:
     SESSION_ABSOLUTE_TIMEOUT = 12 * 60 * 60
     # No "remember me" cookie: a shared computer must not keep anyone signed in.
     REMEMBER_COOKIE_DURATION = 0
+
+    # Argon2id parameters for new password hashes (argon2-cffi's defaults when empty); a
+    # hash made with other parameters is renewed at the next sign-in.
+    PASSWORD_HASH: ClassVar[dict[str, int]] = {}
 
     # Sign-in throttling (counted in the database, so it holds across workers): failures
     # allowed without delay per account and per client address, then a delay that doubles

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, abort, current_app, redirect, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from .policy import may
@@ -50,7 +51,14 @@ def refuse_nul() -> Any:
         for source in (request.args, request.form)
         for key, value in source.items(multi=True)
     ):
-        abort(400)
+        from .views.errors import render_error
+
+        return render_error(
+            400,
+            text=_l(
+                "The request contained a character the archive cannot store. Nothing was saved."
+            ),
+        )
     return None
 
 

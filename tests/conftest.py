@@ -37,6 +37,8 @@ BASE_CONFIG: dict[str, Any] = {
     # Two-factor sign-in is tested on its own (tests/test_accounts.py, with the production
     # default); elsewhere an admin signs in with a password like everyone else.
     "TWO_FACTOR_REQUIRED_ROLES": (),
+    # Cheap Argon2id for the hundreds of test sign-ins (production uses the library defaults).
+    "PASSWORD_HASH": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1},
     # Tests send hundreds of API requests from one address; the limit itself is tested in
     # tests/test_accounts.py with a low value.
     "SEARCH_RATE_COUNT": 100_000,

@@ -30,8 +30,10 @@ def team(app: Flask) -> dict[str, FlaskClient]:
     for name, email in (("translator", "tr@x.org"), ("editor", "ed@x.org"),
                         ("editor2", "ed2@x.org"), ("researcher", "re@x.org")):  # fmt: skip
         clients[name] = app.test_client()
+        clients[name].get("/?locale=en")  # the assertions below read English messages
         assert login(clients[name], email).status_code == 302
     clients["anonymous"] = app.test_client()
+    clients["anonymous"].get("/?locale=en")
     return clients
 
 

@@ -143,3 +143,19 @@ def test_production_refuses_unsafe_configuration(
         create_app({"SECRET_KEY": "x" * 32, "DEBUG": True}, str(tmp_path / "debug"))
     app = create_app({"SECRET_KEY": "x" * 32}, str(tmp_path / "ok"))
     assert app.config["SESSION_COOKIE_SECURE"] is True  # production default
+
+
+def test_nul_characters_are_refused_before_anything_reads_them(app: Flask) -> None:
+    with app.app_context():
+        make_user("editor")
+    client = app.test_client()
+    login(client, "editor@example.org")
+    token = csrf_token(client, "/staff/testimonies/new")
+    answer = client.post(
+        "/staff/testimonies/new?locale=en", data={"ref": "a\x00b", "csrf_token": token}
+    )
+    assert answer.status_code == 400
+    assert "cannot store" in answer.get_data(as_text=True)
+    assert client.get("/t/ab%00cd").status_code == 400
+    assert client.get("/search?q=a%00b").status_code == 400
+    assert client.get("/api/v1/search?q=ab").status_code == 200  # positive control

@@ -20,11 +20,14 @@ from .testimonies import check
 MIN_PASSWORD = 12
 MAX_PASSWORD = 256
 
-_hasher = PasswordHasher()
+def _hasher() -> PasswordHasher:
+    """Return Argon2id with the parameters of the PASSWORD_HASH setting (argon2-cffi's
+    defaults in production; tests use cheaper ones)."""
+    return PasswordHasher(**(current_app.config.get("PASSWORD_HASH") or {}))
 # A password hash that no password matches (invited users until they set theirs).
 UNUSABLE = "!unusable"
 # A real hash to verify against when the email is unknown, so both cases take the same time.
-_DUMMY_HASH = _hasher.hash("not-a-password-of-anyone")
+_DUMMY_HASH = PasswordHasher().hash("not-a-password-of-anyone")
 
 
 def normalise_email(email: str) -> str:
@@ -51,7 +54,7 @@ def create_user(email: str, password: str, role: str, actor: Any) -> User:
     check_password_rules(password)
     if db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
         raise ServiceError(_l("This email address is already registered."), "email")
-    user = User(email=email, password_hash=_hasher.hash(password), role=role)
+    user = User(email=email, password_hash=_hasher().hash(password), role=role)
     db.session.add(user)
     db.session.flush()
     audit.record("user.create", "user", user.id, actor, role=role)
@@ -66,20 +69,20 @@ def authenticate(email: str, password: str) -> User | None:
     user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
     stored = user.password_hash if user is not None else _DUMMY_HASH
     try:
-        _hasher.verify(stored, password[:MAX_PASSWORD])
+        _hasher().verify(stored, password[:MAX_PASSWORD])
     except (VerificationError, InvalidHashError):
         return None
     if user is None or not user.active:
         return None
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
+    if _hasher().check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher().hash(password)
     user.last_login_at = utcnow()
     return user
 
 
 def hash_password(password: str) -> str:
     """Return the Argon2id hash of a password that passed `check_password_rules`."""
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def invite(email: str, role: str, actor: Any) -> tuple[User, str]:
@@ -125,7 +128,7 @@ def set_password_with_token(row: AccountToken, password: str) -> User:
     user = db.session.get(User, row.user_id)
     if user is None or not user.active:
         raise ServiceError(_l("This link is not valid any more."))
-    user.password_hash = _hasher.hash(password)
+    user.password_hash = _hasher().hash(password)
     row.used_at = utcnow()
     sessions.end_all(user, user, "password_set")
     return user
@@ -134,11 +137,11 @@ def set_password_with_token(row: AccountToken, password: str) -> User:
 def change_password(user: User, current: str, new: str) -> None:
     """Change one's own password (the current one is asked again); ends other sessions."""
     try:
-        _hasher.verify(user.password_hash, current[:MAX_PASSWORD])
+        _hasher().verify(user.password_hash, current[:MAX_PASSWORD])
     except (VerificationError, InvalidHashError):
         raise ServiceError(_l("The current password is not right."), "current") from None
     check_password_rules(new)
-    user.password_hash = _hasher.hash(new)
+    user.password_hash = _hasher().hash(new)
     sessions.end_all(user, user, "password_changed")
 
 
