@@ -17,10 +17,13 @@ def main(argv: list[str]) -> int:
         return 2
     path = write_secret_key(argv[1])
     print(f"secret key: {path}")
-    from .crypto import write_field_key
+    import os
 
-    field_key = write_field_key(argv[1])
-    print(f"narrator data key: {field_key} (back it up off this machine: see the README)")
+    if not os.environ.get("ARCHIVE_FIELD_KEY"):  # hosts keyed from the environment need no file
+        from .crypto import write_field_key
+
+        field_key = write_field_key(argv[1])
+        print(f"narrator data key: {field_key} (back it up off this machine: see the README)")
     return 0
 
 

@@ -71,8 +71,19 @@ def index_verify_command() -> None:
 @with_appcontext
 def init_db_command() -> None:
     """Create or upgrade the database schema and seed the reference data."""
+    from .crypto import FieldKeyError, ensure_field_key
     from .seed import seed_reference_data
 
+    try:
+        created = ensure_field_key(db.engine)
+    except FieldKeyError as exc:
+        raise click.ClickException(str(exc)) from None
+    if created is not None:
+        click.echo(
+            f"Created the narrator data key {created} (mode 0600). Copy it off this machine "
+            "now, apart from the backups: without it no legal name or contact can be read.",
+            err=True,
+        )
     upgrade()
     added = seed_reference_data()
     db.session.commit()
@@ -172,12 +183,18 @@ def export_command(path: Path, with_personal_data: bool) -> None:
             "Keep it encrypted and delete it after use.",
             err=True,
         )
+    from .crypto import FieldKeyError
+
     count = 0
-    with path.open("w", encoding="utf-8") as out:
-        for line in export_lines(with_personal_data):
-            out.write(line)
-            count += 1
-    path.chmod(0o600)
+    try:
+        with path.open("w", encoding="utf-8") as out:
+            path.chmod(0o600)
+            for line in export_lines(with_personal_data):
+                out.write(line)
+                count += 1
+    except FieldKeyError as exc:
+        path.unlink(missing_ok=True)
+        raise click.ClickException(f"{exc} Nothing was exported.") from None
     click.echo(f"Exported {count} testimonies to {path}.")
 
 
@@ -259,4 +276,7 @@ def register_cli(app: Flask) -> None:
     from . import cli_backup
 
     cli_backup.register(app)
+    from . import cli_crypto
+
+    cli_crypto.register(app)
     app.cli.add_command(index_cli)

@@ -12,6 +12,7 @@ from flask import url_for
 from markupsafe import Markup
 from sqlalchemy import select
 
+from .crypto import is_unavailable
 from .extensions import db
 from .i18n import ui_locale
 from .messages import redaction_marker
@@ -244,9 +245,15 @@ def testimony_json(user: Any, t: Testimony, wanted: str | None = None) -> dict[s
             "commune": view.identity.commune,
             "village": view.identity.village,
         }
+        identity = view.identity
         out["narrator"] = {
-            "legal_name": view.identity.legal_name,
-            "contact": view.identity.contact,
+            "legal_name": None if is_unavailable(identity.legal_name) else identity.legal_name,
+            "contact": None if is_unavailable(identity.contact) else identity.contact,
+            "unavailable": [
+                name
+                for name in ("legal_name", "contact")
+                if is_unavailable(getattr(identity, name))
+            ],
             "gender": view.identity.gender,
             "age_range": view.identity.age_range,
         }

@@ -66,5 +66,24 @@ def init_app(app: Flask) -> None:
     app.after_request(_drain_after_request)
     if app.config["INDEX_DRAIN_ON_START"]:
         with app.app_context():
-            if inspect(db.engine).has_table(IndexJob.__tablename__):
+            if _schema_is_current():
                 drain_now()
+
+
+def _schema_is_current() -> bool:
+    """Return whether the database is at the newest migration (before `init-db` has upgraded
+    it, the tiers cannot be built from it: start-up then leaves them alone)."""
+    from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from flask_migrate import Migrate
+
+    if not inspect(db.engine).has_table(IndexJob.__tablename__):
+        return False
+    migrate: Migrate = current_app.extensions["migrate"].migrate
+    heads = set(ScriptDirectory.from_config(migrate.get_config()).get_heads())
+    with db.engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    if current != heads:
+        log.warning("database schema is not current; run `flask --app archive init-db`")
+        return False
+    return True

@@ -20,10 +20,13 @@ from .testimonies import check
 MIN_PASSWORD = 12
 MAX_PASSWORD = 256
 
+
 def _hasher() -> PasswordHasher:
     """Return Argon2id with the parameters of the PASSWORD_HASH setting (argon2-cffi's
     defaults in production; tests use cheaper ones)."""
     return PasswordHasher(**(current_app.config.get("PASSWORD_HASH") or {}))
+
+
 # A password hash that no password matches (invited users until they set theirs).
 UNUSABLE = "!unusable"
 # A real hash to verify against when the email is unknown, so both cases take the same time.

@@ -25,7 +25,12 @@ def export_lines(with_personal_data: bool = False) -> Iterator[str]:
     no key at all) if any narrator's data cannot be decrypted.
     """
     if with_personal_data and not crypto.keyring().keys:
-        crypto.require_key()
+        raise crypto.FieldKeyMissing(
+            "There is no narrator data key here (see `flask --app archive keys status`): "
+            "legal names and contacts cannot be decrypted, so nothing can be exported with "
+            "personal data until the archive's key is back (see the README).",
+            "no-key",
+        )
     query = select(Testimony).order_by(Testimony.ref)
     for testimony in db.session.scalars(query):
         consent = testimony.consent

@@ -65,9 +65,7 @@ def run(delay: float = 0.0) -> int:
         raise RuntimeError("index jobs are still pending; the purge will be retried")
     db.session.rollback()
     _compact_database()
-    db.session.execute(
-        update(Testimony).where(Testimony.id.in_(ids)).values(purged_at=utcnow())
-    )
+    db.session.execute(update(Testimony).where(Testimony.id.in_(ids)).values(purged_at=utcnow()))
     db.session.commit()
     _compact_database()  # the commit above wrote WAL frames (no text); empty it again
     return len(ids)

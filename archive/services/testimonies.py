@@ -5,6 +5,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from .. import crypto
 from ..extensions import db
 from ..models import (
     Consent,
@@ -149,8 +150,13 @@ def _apply_narrator(testimony: Testimony, data: TestimonyInput) -> None:
     if narrator is None:
         narrator = Narrator(testimony_id=testimony.id)
         db.session.add(narrator)
-    narrator.legal_name = data.narrator.legal_name
-    narrator.contact = data.narrator.contact
+    for name in ("legal_name", "contact"):
+        value = getattr(data.narrator, name)
+        if value and value != getattr(narrator, name) and not crypto.can_encrypt():
+            raise ServiceError(
+                _l("Narrator data cannot be saved now: the encryption key is missing."), name
+            )
+        setattr(narrator, name, value)
     narrator.gender = data.narrator.gender
     narrator.age_range = data.narrator.age_range
 

@@ -11,7 +11,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from .. import choices
+from .. import choices, crypto
 from ..extensions import db
 from ..forms import (
     ConsentForm,
@@ -281,7 +281,13 @@ def _fill_testimony_form(form: TestimonyForm, t: Testimony) -> None:
     narrator = db.session.scalar(select(Narrator).where(Narrator.testimony_id == t.id))
     if narrator is not None:
         for name in ("legal_name", "contact", "gender", "age_range"):
-            getattr(form, name).data = getattr(narrator, name)
+            value = getattr(narrator, name)
+            getattr(form, name).data = value
+            if crypto.is_unavailable(value):
+                getattr(form, name).render_kw = {
+                    "disabled": True,
+                    "placeholder": crypto.unavailable_label(),
+                }
 
 
 def _testimony_input(form: TestimonyForm) -> TestimonyInput:
