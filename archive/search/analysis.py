@@ -20,7 +20,7 @@ Fields (KHMER.md "Retrieval": words boosted OR cluster n-grams reached recall 1.
 """
 
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from importlib.metadata import version
 
 import regex
@@ -58,7 +58,7 @@ _TOKEN = regex.compile(r"[\p{L}\p{M}\p{N}]+")
 RawToken = tuple[str, int, int, int]
 
 
-def word_tokens(text: str) -> list[RawToken]:
+def _word_tokens(text: str) -> list[RawToken]:
     """Return the words-field tokens of already-normalised `text`, positions 0, 1, 2...
 
     Raises only if the khmercut model cannot be loaded.
@@ -74,7 +74,7 @@ def word_tokens(text: str) -> list[RawToken]:
     return out
 
 
-def latin_tokens(text: str) -> list[RawToken]:
+def _latin_tokens(text: str) -> list[RawToken]:
     """Return the letter/mark/number tokens of the non-Khmer runs of normalised `text`."""
     out: list[RawToken] = []
     for run, start, _end, khmer in split_runs(text):
@@ -84,7 +84,7 @@ def latin_tokens(text: str) -> list[RawToken]:
     return out
 
 
-def cluster_tokens(text: str, *, query: bool = False) -> list[RawToken]:
+def _cluster_tokens(text: str, *, query: bool = False) -> list[RawToken]:
     """Return the clusters-field tokens of already-normalised `text` (see the module doc).
 
     Position of cluster i = i + the number of unlinked boundaries before it, so each linked
@@ -105,10 +105,34 @@ def cluster_tokens(text: str, *, query: bool = False) -> list[RawToken]:
     return out
 
 
+# The same version text is analysed once per tier (up to three times in a row when a tier is
+# built or a testimony re-projected): remembering the last few results makes that once. The
+# results are tuples, so no caller can change a cached value.
+_CACHE = 32
+
+
+@functools.lru_cache(maxsize=_CACHE)
+def word_tokens(text: str) -> tuple[RawToken, ...]:
+    """Return the words-field tokens of already-normalised `text` (cached; see above)."""
+    return tuple(_word_tokens(text))
+
+
+@functools.lru_cache(maxsize=_CACHE)
+def latin_tokens(text: str) -> tuple[RawToken, ...]:
+    """Return the letter/mark/number tokens of the non-Khmer runs (cached)."""
+    return tuple(_latin_tokens(text))
+
+
+@functools.lru_cache(maxsize=_CACHE)
+def cluster_tokens(text: str, *, query: bool = False) -> tuple[RawToken, ...]:
+    """Return the clusters-field tokens of already-normalised `text` (cached)."""
+    return tuple(_cluster_tokens(text, query=query))
+
+
 class _NormalizingTokenizer(Tokenizer):
     """Shared Whoosh plumbing: normalise, produce RawTokens, yield one reused Token."""
 
-    def _raw(self, text: str, mode: str) -> list[RawToken]:
+    def _raw(self, text: str, mode: str) -> Sequence[RawToken]:
         raise NotImplementedError
 
     def __call__(  # Whoosh's tokenizer signature
@@ -147,21 +171,21 @@ class _NormalizingTokenizer(Tokenizer):
 class WordTokenizer(_NormalizingTokenizer):
     """The words field: khmercut words in Khmer runs, letter/mark/number runs elsewhere."""
 
-    def _raw(self, text: str, mode: str) -> list[RawToken]:
+    def _raw(self, text: str, mode: str) -> Sequence[RawToken]:
         return word_tokens(text)
 
 
 class ClusterTokenizer(_NormalizingTokenizer):
     """The clusters field: Khmer cluster unigrams and bigrams (query mode: see module doc)."""
 
-    def _raw(self, text: str, mode: str) -> list[RawToken]:
+    def _raw(self, text: str, mode: str) -> Sequence[RawToken]:
         return cluster_tokens(text, query=mode == "query")
 
 
 class LatinTokenizer(_NormalizingTokenizer):
     """The stemmed field's tokenizer: letter/mark/number runs outside Khmer runs."""
 
-    def _raw(self, text: str, mode: str) -> list[RawToken]:
+    def _raw(self, text: str, mode: str) -> Sequence[RawToken]:
         return latin_tokens(text)
 
 
