@@ -65,9 +65,11 @@ def create_app(config: dict[str, Any] | None = None, instance_path: str | None =
 
     from . import auth_loader, security
     from .cli import register_cli
+    from .logs import init_logging
     from .search import hooks as index_hooks
     from .views import register_blueprints
 
+    init_logging()
     auth_loader.init_app(app)
     security.init_app(app)
     register_blueprints(app)

@@ -65,29 +65,49 @@ class Browser:
         return next(c.value for c in self.jar if c.name == name)
 
 
-@pytest.fixture
-def server(app: Flask, tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """gunicorn with 3 workers on the test database; yields (base URL, access log)."""
-    with app.app_context():
-        make_user("editor")
-        make_user("admin")
-        db.engine.dispose()
+ENV = {
+    "ARCHIVE_SECRET_KEY": "test-secret-key-not-for-production",
+    "ARCHIVE_ENV": "development",
+    "ARCHIVE_LOGIN_FREE_FAILURES": "10",
+    "ARCHIVE_LOGIN_FREE_FAILURES_PER_ADDRESS": "100",
+    "ARCHIVE_LOGIN_DELAY_BASE": "3",
+    "ARCHIVE_TWO_FACTOR_REQUIRED_ROLES": "",
+}
+
+
+def _gunicorn(app: Flask, log: Path, workers: int) -> tuple[subprocess.Popen, str]:
+    """Start gunicorn on the test database; return the process and its base URL."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    log = tmp_path / "access.log"
-    env = {**os.environ, "ARCHIVE_SECRET_KEY": "test-secret-key-not-for-production",
-           "ARCHIVE_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-           "ARCHIVE_INDEX_DIR": app.config["INDEX_DIR"], "ARCHIVE_ENV": "development",
-           "ARCHIVE_LOGIN_FREE_FAILURES": "10", "ARCHIVE_LOGIN_FREE_FAILURES_PER_ADDRESS": "100",
-           "ARCHIVE_LOGIN_DELAY_BASE": "3", "ARCHIVE_TWO_FACTOR_REQUIRED_ROLES": ""}  # fmt: skip
+    env = {
+        **os.environ,
+        **ENV,
+        "ARCHIVE_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "ARCHIVE_INDEX_DIR": app.config["INDEX_DIR"],
+    }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", "3", "--bind", f"127.0.0.1:{port}",
-         "--no-control-socket", "--access-logfile", str(log),
-         "--access-logformat", "%(p)s %(m)s %(U)s %(s)s", "wsgi:app"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--no-control-socket",
+            "--access-logfile",
+            str(log),
+            "--access-logformat",
+            "%(p)s %(m)s %(U)s %(s)s",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
         start_new_session=True,
-    )  # fmt: skip
+    )
     base = f"http://127.0.0.1:{port}"
     for _ in range(200):
         try:
@@ -95,11 +115,45 @@ def server(app: Flask, tmp_path: Path) -> Iterator[tuple[str, Path]]:
             break
         except OSError:
             time.sleep(0.1)
+    return proc, base
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    os.killpg(proc.pid, signal.SIGTERM)
+    proc.wait(timeout=30)
+
+
+def _users(app: Flask) -> None:
+    with app.app_context():
+        make_user("editor")
+        make_user("admin")
+        db.engine.dispose()
+
+
+@pytest.fixture
+def server(app: Flask, tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """gunicorn with 3 workers on the test database; yields (base URL, access log)."""
+    _users(app)
+    log = tmp_path / "access.log"
+    proc, base = _gunicorn(app, log, 3)
     try:
         yield base, log
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
+        _stop(proc)
+
+
+@pytest.fixture
+def servers(app: Flask, tmp_path: Path) -> Iterator[tuple[list[str], Path]]:
+    """Two gunicorn servers (2 workers each) on the same database, one access log: the test
+    decides which process serves each attempt, so the split across processes is certain."""
+    _users(app)
+    log = tmp_path / "access.log"
+    started = [_gunicorn(app, log, 2) for _ in range(2)]
+    try:
+        yield [base for _proc, base in started], log
+    finally:
+        for proc, _base in started:
+            _stop(proc)
 
 
 def _sign_in(base: str, email: str, password: str = PASSWORD) -> Browser:
@@ -135,31 +189,36 @@ def test_role_change_ends_the_users_other_sessions(app: Flask, server: tuple[str
     assert again.request("/staff/")[0] == 200
 
 
-def test_wrong_passwords_are_throttled_across_workers(server: tuple[str, Path]) -> None:
-    base, log = server
+def test_wrong_passwords_are_throttled_across_workers(servers: tuple[list[str], Path]) -> None:
+    bases, log = servers
     limit = 10  # ARCHIVE_LOGIN_FREE_FAILURES
 
-    def attempt(_: int) -> int:
-        return Browser(base).form(
+    def attempt(number: int) -> int:
+        return Browser(bases[number % 2]).form(  # alternate between the two servers
             "/login", {"email": "editor@example.org", "password": "nope" * 4}
         )[0]
 
+    # The first N count (wrong password); from attempt N+1 on they are refused uncounted.
     with concurrent.futures.ThreadPoolExecutor(max_workers=limit) as pool:
         first = list(pool.map(attempt, range(limit)))
+    rest = [attempt(number) for number in range(limit, 20)]
     assert first == [400] * limit
-    rest = [attempt(i) for i in range(20 - limit)]
     assert rest == [429] * (20 - limit)  # attempt N+1 onwards: refused
-    status, _html, headers = Browser(base).form(
-        "/login", {"email": "editor@example.org", "password": PASSWORD})  # fmt: skip
+    status, _html, headers = Browser(bases[0]).form(
+        "/login", {"email": "editor@example.org", "password": PASSWORD}
+    )
     assert status == 429 and int(headers["Retry-After"]) >= 1  # even the right password waits
-    served = Counter(line.split()[0] for line in log.read_text().splitlines()
-                     if " POST /login " in f" {line} ")  # fmt: skip
+    served = Counter(
+        line.split()[0]
+        for line in log.read_text().splitlines()
+        if " POST /login " in f" {line} " and line.split()[-1] in ("400", "429")
+    )
     print("POST /login per worker:", dict(served))
     assert len(served) >= 2 and 2 * max(served.values()) <= sum(served.values()), served
     # Refused attempts are not counted: the account waits the base delay (3 s) after its
     # last counted failure, then the right password works (positive control).
     time.sleep(3.5)
-    ok = Browser(base).form("/login", {"email": "editor@example.org", "password": PASSWORD})
+    ok = Browser(bases[1]).form("/login", {"email": "editor@example.org", "password": PASSWORD})
     assert ok[0] == 302, ok[0]
 
 
@@ -226,7 +285,7 @@ def test_idle_and_absolute_timeouts(app: Flask) -> None:
                 last_seen_at=utcnow() - timedelta(seconds=app.config["SESSION_IDLE_TIMEOUT"] + 5)
             )
         )
-        db.session.commit()  # fmt: skip
+        db.session.commit()
     assert client.get("/staff/").status_code == 302
     login(client, "editor@example.org")
     with app.app_context():
@@ -235,7 +294,7 @@ def test_idle_and_absolute_timeouts(app: Flask) -> None:
                 created_at=utcnow() - timedelta(seconds=app.config["SESSION_ABSOLUTE_TIMEOUT"] + 5)
             )
         )
-        db.session.commit()  # fmt: skip
+        db.session.commit()
     assert client.get("/staff/").status_code == 302
 
 
@@ -244,8 +303,9 @@ def test_invite_link_sets_password_once(app: Flask) -> None:
         make_user("admin")
     admin = app.test_client()
     login(admin, "admin@example.org")
-    answer = post_form(admin, "/admin/users/?locale=en", {"email": "new@example.org",
-                                                          "role": "translator"})  # fmt: skip
+    answer = post_form(
+        admin, "/admin/users/?locale=en", {"email": "new@example.org", "role": "translator"}
+    )
     link = re.search(r"<code>(http[^<]+/account/setup/[^<]+)</code>", answer.get_data(as_text=True))
     path = urllib.parse.urlsplit(link.group(1)).path
     newcomer = app.test_client()

@@ -159,3 +159,23 @@ def test_nul_characters_are_refused_before_anything_reads_them(app: Flask) -> No
     assert client.get("/t/ab%00cd").status_code == 400
     assert client.get("/search?q=a%00b").status_code == 400
     assert client.get("/api/v1/search?q=ab").status_code == 200  # positive control
+
+
+def test_request_logs_carry_no_query_string() -> None:
+    import logging
+
+    from archive.logs import DropQueryStrings
+
+    record = logging.LogRecord(
+        "werkzeug",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - - [%s] "%s" %s %s',
+        ("127.0.0.1", "now", "GET /search?q=Phum+Kralanh&locale=en HTTP/1.1", "200", "-"),
+        None,
+    )
+    record.args = ("127.0.0.1", "now", '"GET /search?q=Phum+Kralanh&locale=en HTTP/1.1"', 200, "-")
+    assert DropQueryStrings().filter(record)
+    line = record.getMessage()
+    assert "Kralanh" not in line and '"GET /search HTTP/1.1"' in line
