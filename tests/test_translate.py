@@ -23,12 +23,20 @@ SOURCE = "# Market day\n\nShe sold rice at the market.\n\nThe nurse at the clini
 @pytest.fixture
 def team(app: Flask) -> dict[str, FlaskClient]:
     with app.app_context():
-        for email, role in (("tr@x.org", "translator"), ("ed@x.org", "editor"),
-                            ("ed2@x.org", "editor"), ("re@x.org", "researcher")):  # fmt: skip
+        for email, role in (
+            ("tr@x.org", "translator"),
+            ("ed@x.org", "editor"),
+            ("ed2@x.org", "editor"),
+            ("re@x.org", "researcher"),
+        ):
             make_user(role, email)
     clients = {}
-    for name, email in (("translator", "tr@x.org"), ("editor", "ed@x.org"),
-                        ("editor2", "ed2@x.org"), ("researcher", "re@x.org")):  # fmt: skip
+    for name, email in (
+        ("translator", "tr@x.org"),
+        ("editor", "ed@x.org"),
+        ("editor2", "ed2@x.org"),
+        ("researcher", "re@x.org"),
+    ):
         clients[name] = app.test_client()
         clients[name].get("/?locale=en")  # the assertions below read English messages
         assert login(clients[name], email).status_code == 302
@@ -39,8 +47,9 @@ def team(app: Flask) -> dict[str, FlaskClient]:
 
 def _testimony(app: Flask, **spec: object) -> str:
     with app.app_context():
-        t = make_testimony(T("tr-1", languages=["km", "en"], versions=[V("km", body=SOURCE)],
-                             **spec))  # type: ignore[arg-type]  # fmt: skip
+        t = make_testimony(
+            T("tr-1", languages=["km", "en"], versions=[V("km", body=SOURCE)], **spec)
+        )  # type: ignore[arg-type]
         drain_now()
         return t.public_id
 
@@ -50,9 +59,15 @@ def _save(client: FlaskClient, pid: str, language: str, blocks: list[str], **ext
     html = client.get(path).get_data(as_text=True)
     base = re.search(r'name="base_revision_id" value="(\d*)"', html).group(1)
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
-    data = {"title": extra.pop("title", "Title en"), "summary": "", "note": "",
-            "base_revision_id": extra.pop("base", base), "block": blocks, "csrf_token": token,
-            **extra}  # fmt: skip
+    data = {
+        "title": extra.pop("title", "Title en"),
+        "summary": "",
+        "note": "",
+        "base_revision_id": extra.pop("base", base),
+        "block": blocks,
+        "csrf_token": token,
+        **extra,
+    }
     return client.post(path, data=data)
 
 
@@ -104,8 +119,11 @@ def test_new_source_revision_flags_outdated_until_confirmed(app: Flask, team: di
     _review(tr, pid, "en", "in_review")
     _review(ed, pid, "en", "approved")
     assert "Outdated" not in tr.get(f"/translate/{pid}/en?locale=en").get_data(as_text=True)
-    km_blocks = ["# Market day", "She sold rice and fish at the market.",
-                 "The nurse at the clinic refused her."]  # fmt: skip
+    km_blocks = [
+        "# Market day",
+        "She sold rice and fish at the market.",
+        "The nurse at the clinic refused her.",
+    ]
     assert _save(ed, pid, "km", km_blocks, title="ថ្ងៃផ្សារ").status_code == 302
     _review(ed, pid, "km", "in_review")
     _review(ed2, pid, "km", "approved")
@@ -134,8 +152,12 @@ def _approve(team: dict, pid: str, language: str, blocks: list[str], author: str
 
 def test_redaction_added_to_original_withholds_translation_at_once(app: Flask, team: dict) -> None:
     pid = _testimony(app)
-    assert _approve(team, pid, "en", ["# Market day", "Rice.", "The Banlung clinic refused her."]
-                    ).status_code == 302  # fmt: skip
+    assert (
+        _approve(
+            team, pid, "en", ["# Market day", "Rice.", "The Banlung clinic refused her."]
+        ).status_code
+        == 302
+    )
     anon, researcher, ed = team["anonymous"], team["researcher"], team["editor"]
     assert "Banlung clinic" in _reader_text(anon, pid, "en")  # positive control
     search = anon.get("/api/v1/search?q=Banlung").get_json()
@@ -170,8 +192,9 @@ def test_redaction_blocks_approval_then_stays_out_of_reader_channels(
         t = make_testimony(T("tr-2", languages=["km", "en"], versions=[V("km", body=source)]))
         drain_now()
         pid = t.public_id
-    tr, anon, researcher, ed = (team[k] for k in ("translator", "anonymous", "researcher",
-                                                   "editor"))  # fmt: skip
+    tr, anon, researcher, ed = (
+        team[k] for k in ("translator", "anonymous", "researcher", "editor")
+    )
     lacking = ["# Market day", "She sold rice.", f"The nurse at {secret} clinic refused her."]
     refused = _approve(team, pid, "en", lacking)
     assert refused.status_code == 400 and "r1" in refused.get_data(as_text=True)
@@ -192,8 +215,9 @@ def test_redaction_blocks_approval_then_stays_out_of_reader_channels(
     assert ed.get(f"/api/v1/search?q={secret}").get_json()["total"] == 1
     with app.app_context():
         terms = {t for t in analyser_terms(secret)}
-        tiers = {tier: found_terms(directory_bytes(Path(store().link(tier))), terms)
-                 for tier in Tier}  # fmt: skip
+        tiers = {
+            tier: found_terms(directory_bytes(Path(store().link(tier))), terms) for tier in Tier
+        }
     assert tiers[Tier.PUBLIC] == set() and tiers[Tier.RESEARCHERS] == set()
     assert tiers[Tier.STAFF] == terms
 
@@ -221,8 +245,10 @@ def test_concurrent_saves_conflict_and_keep_both_texts(app: Flask, team: dict) -
     assert merged.status_code == 302
 
 
-@pytest.mark.parametrize("path", ["/translate/", "/translate/{pid}/en", "/translate/nope/en",
-                                  "/translate/{pid}/en/history"])  # fmt: skip
+@pytest.mark.parametrize(
+    "path",
+    ["/translate/", "/translate/{pid}/en", "/translate/nope/en", "/translate/{pid}/en/history"],
+)
 def test_queue_and_editor_access(app: Flask, team: dict, path: str) -> None:
     pid = _testimony(app)
     url = path.format(pid=pid)
@@ -275,22 +301,31 @@ def test_kit_download_edit_upload_round_trip(app: Flask, team: dict) -> None:
     path = f"/translate/{pid}/en/kit"
     before = _revision_count(app, pid)
     token = csrf_token(tr, path)
-    sent = tr.post(path, data={"csrf_token": token, "kit": (io.BytesIO(filled.encode()), "k.xlf")},
-                   content_type="multipart/form-data")  # fmt: skip
+    sent = tr.post(
+        path,
+        data={"csrf_token": token, "kit": (io.BytesIO(filled.encode()), "k.xlf")},
+        content_type="multipart/form-data",
+    )
     assert sent.status_code == 200, sent.get_data(as_text=True)
     assert _revision_count(app, pid) == before + 1
     assert "Offline text" in tr.get(f"/translate/{pid}/en").get_data(as_text=True)
     # A foreign or tampered kit is refused with a message and writes nothing.
     other = filled.replace(pid, "someoneelse1234567890")
     token = csrf_token(tr, path)
-    refused = tr.post(path, data={"csrf_token": token, "kit": (io.BytesIO(other.encode()), "k.xlf")},
-                      content_type="multipart/form-data")  # fmt: skip
+    refused = tr.post(
+        path,
+        data={"csrf_token": token, "kit": (io.BytesIO(other.encode()), "k.xlf")},
+        content_type="multipart/form-data",
+    )
     assert refused.status_code == 400
     assert _revision_count(app, pid) == before + 1
     token = csrf_token(tr, path)
     bomb = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><x>&a;</x>'
-    refused = tr.post(path, data={"csrf_token": token, "kit": (io.BytesIO(bomb), "k.xlf")},
-                      content_type="multipart/form-data")  # fmt: skip
+    refused = tr.post(
+        path,
+        data={"csrf_token": token, "kit": (io.BytesIO(bomb), "k.xlf")},
+        content_type="multipart/form-data",
+    )
     assert refused.status_code == 400 and _revision_count(app, pid) == before + 1
 
 
