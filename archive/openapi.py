@@ -97,6 +97,73 @@ SEARCH = {
 }
 
 
+STAT_COUNT = {
+    "type": "object",
+    "required": ["value", "suppressed"],
+    "properties": {
+        "value": {"type": ["integer", "null"], "minimum": 0},
+        "suppressed": {"type": "boolean"},
+        "hidden_from_public": {"type": "boolean", "description": "staff only"},
+    },
+}
+STAT_TABLE = {
+    "type": "object",
+    "required": ["title", "withheld", "categories"],
+    "properties": {
+        "title": {"type": "string"},
+        "withheld": {"type": "boolean"},
+        "categories": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["key", "label", "count"],
+                "properties": {
+                    "key": {"type": ["string", "null"]},
+                    "label": {"type": "string"},
+                    "count": STAT_COUNT,
+                },
+            },
+        },
+    },
+}
+STATISTICS = {
+    "type": "object",
+    "required": ["k", "exact", "withheld", "total", "dimensions", "cross"],
+    "properties": {
+        "k": {"type": "integer", "minimum": 3},
+        "exact": {"type": "boolean"},
+        "withheld": {"type": "boolean"},
+        "total": STAT_COUNT,
+        "dimensions": {"type": "object", "additionalProperties": STAT_TABLE},
+        "cross": {
+            "type": "object",
+            "required": [
+                "rows",
+                "columns",
+                "withheld",
+                "row_keys",
+                "column_keys",
+                "cells",
+                "row_totals",
+                "column_totals",
+                "total",
+            ],
+            "properties": {
+                "rows": {"type": "string"},
+                "columns": {"type": "string"},
+                "withheld": {"type": "boolean"},
+                "row_keys": STRINGS,
+                "column_keys": STRINGS,
+                "cells": {"type": "array", "items": {"type": "array", "items": STAT_COUNT}},
+                "row_totals": {"type": "array", "items": STAT_COUNT},
+                "column_totals": {"type": "array", "items": STAT_COUNT},
+                "total": STAT_COUNT,
+            },
+        },
+    },
+}
+
+
 def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {
         "name": name,
@@ -185,6 +252,18 @@ def spec() -> dict[str, Any]:
                             "content": {"application/json": {"schema": SEARCH}},
                         },
                         **_errors(400, 401, 429),
+                    },
+                }
+            },
+            "/api/v1/statistics": {
+                "get": {
+                    "summary": "Public statistics (small counts suppressed; exact for staff)",
+                    "responses": {
+                        "200": {
+                            "description": "counts by dimension and the cross table",
+                            "content": {"application/json": {"schema": STATISTICS}},
+                        },
+                        **_errors(401, 429),
                     },
                 }
             },

@@ -143,7 +143,7 @@ def set_headers(response: Response) -> Response:
 
 
 # Endpoints whose requests count against the per-client search/API limit.
-_LIMITED = ("search.", "api.")
+_LIMITED = ("search.", "api.", "statistics.")
 
 
 def rate_limit() -> Any:

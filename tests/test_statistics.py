@@ -1,11 +1,12 @@
 """Public statistics (issue 8): no count below k is shown, no hidden count can be worked out
 from the shown ones, staff see exact numbers, withdrawn and uncounted testimonies never count.
 
-The attacker used here knows every shown number and more than the page says (the exact sum of
-the hidden counts of every table, row and column, as if it knew how many extra tags the
-testimonies carry; every cross cell between its totals' overlap and the smaller total; that a
-named province or year has at least k). It is solved by an integer search written for these
-tests, independent of the flow-based auditor in archive/statistics.py.
+The attacker used here reads every story a researcher may open and subtracts their tags from
+the shown numbers, and knows more than the page says: the exact sum of the hidden counts of every
+table, row and column (as if it knew how many extra or missing tags the testimonies carry: for
+single-tag data, plain subtraction from the totals), and that every cross cell lies between its
+totals' overlap and the smaller total. It is solved by an integer search written for these tests,
+independent of the flow-based auditor in archive/statistics.py.
 """
 
 import re
@@ -232,7 +233,7 @@ def test_public_and_researchers_see_no_count_below_k(stats_app: Flask) -> None:
 
 
 def _numbers_on_page(html: str) -> list[int]:
-    """Every number shown in a table cell, the chart values and the lead sentence."""
+    """Every number shown in a table cell and on a chart."""
     main = html[html.index("<main") : html.index("</main>")].translate(_KHMER_TO_ASCII)
     found = []
     for pattern in (r'<td class="num[^"]*">(.*?)</td>', r'class="bar-value"[^>]*>(.*?)</text>'):
@@ -262,6 +263,7 @@ def test_the_page_shows_no_count_below_k(stats_app: Flask, role: str | None) -> 
         [*cells, total]
         for cells, total in zip(data["cross"]["cells"], data["cross"]["row_totals"], strict=True)
     ]
+    assert len(rows) == len(api_rows) + 1  # and the totals row
     for row_html, api_row in zip(rows, api_rows, strict=False):
         shown = [
             re.sub(r"<[^>]+>", "", t).strip()
