@@ -27,22 +27,14 @@ from ..models import ContentLanguage, SupportContact, VocabularyTerm
 from ..security import requires
 from ..services import reference
 from ..services.errors import PermissionDenied, ServiceError
+from .refusals import fail
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 ADMIN = "admin.area"
 
 
-def _fail(form: FlaskForm, error: ServiceError) -> None:
-    """Roll back, then attach a service's refusal to the field it names (or the form)."""
-    db.session.rollback()
-    if isinstance(error, PermissionDenied):
-        abort(404)
-    field = getattr(form, error.field or "", None)
-    if field is not None:
-        field.errors = [*field.errors, str(error.message)]
-    else:
-        form.form_errors.append(str(error.message))
+_fail = fail
 
 
 def _render(template: str, form: FlaskForm, **context: Any) -> Any:

@@ -14,6 +14,7 @@ from ..models import Role, User
 from ..security import requires
 from ..services import accounts
 from ..services.errors import PermissionDenied, ServiceError
+from .refusals import fail
 
 bp = Blueprint("admin_users", __name__, url_prefix="/admin/users")
 
@@ -41,9 +42,7 @@ def index() -> Any:
             db.session.commit()
             link = url_for("auth.set_password", token=token, _external=True)
         except ServiceError as error:
-            db.session.rollback()
-            field = getattr(form, error.field or "", None)
-            (field.errors if field is not None else form.form_errors).append(str(error.message))
+            fail(form, error)
     users = db.session.scalars(select(User).order_by(User.email)).all()
     role_form = RoleForm()
     role_form.role.choices = _role_choices()

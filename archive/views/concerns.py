@@ -13,6 +13,7 @@ from ..lists import load_visible
 from ..security import public
 from ..services import concerns
 from ..services.errors import ServiceError
+from .refusals import fail
 
 bp = Blueprint("concerns", __name__)
 
@@ -37,8 +38,6 @@ def form(public_id: str) -> Any:
             db.session.commit()
             return render_template("concerns/thanks.html", public_id=public_id)
         except ServiceError as error:
-            db.session.rollback()
-            field = getattr(form, error.field or "", None)
-            (field.errors if field is not None else form.form_errors).append(str(error.message))
+            fail(form, error)
     status = 400 if form.errors or form.form_errors else 200
     return render_template("concerns/form.html", form=form, public_id=public_id), status

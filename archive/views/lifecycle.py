@@ -16,6 +16,7 @@ from ..reports import narrator_report
 from ..security import requires
 from ..services import concerns, withdrawal
 from ..services.errors import PermissionDenied, ServiceError
+from .refusals import fail
 
 bp = Blueprint("lifecycle", __name__, url_prefix="/staff")
 
@@ -44,9 +45,7 @@ def withdraw(public_id: str) -> Any:
             db.session.rollback()
             abort(404)
         except ServiceError as error:
-            db.session.rollback()
-            field = getattr(form, error.field or "", None)
-            (field.errors if field is not None else form.form_errors).append(str(error.message))
+            fail(form, error)
     status = 400 if form.errors or form.form_errors else 200
     return render_template("staff/withdraw.html", t=t, form=form), status
 

@@ -23,14 +23,13 @@ from ..search.params import ParamError, parse_search_args
 from ..security import public, requires
 from ..services import exports, research, tokens
 from ..services.errors import ServiceError
+from .refusals import fail
 
 bp = Blueprint("research", __name__)
 export_bp = Blueprint("exports", __name__, url_prefix="/exports")
 
 
-def _attach(form: Any, error: ServiceError) -> None:
-    field = getattr(form, error.field or "", None)
-    (field.errors if field is not None else form.form_errors).append(str(error.message))
+_attach = fail
 
 
 @bp.route("/researchers/request", methods=["GET", "POST"])

@@ -29,9 +29,10 @@ from ..presenters import testimony_view
 from ..security import requires
 from ..services import concerns, testimonies, versions
 from ..services import consent as consent_service
-from ..services.errors import PermissionDenied, ServiceError
+from ..services.errors import ServiceError
 from ..services.inputs import ConsentInput, NarratorInput, TestimonyInput, VersionInput
 from ..services.versions import ConflictError
+from .refusals import fail
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -45,18 +46,7 @@ def _load(public_id: str) -> Testimony:
     return found
 
 
-def _fail(form: FlaskForm, error: ServiceError) -> None:
-    """Attach a service's refusal to the field it names (or the form) and roll back."""
-    db.session.rollback()
-    if isinstance(error, PermissionDenied):
-        abort(404)  # a role that may not do this gets the ordinary 404, never a 403
-    field = getattr(form, error.field or "", None)
-    target = field.errors if field is not None else form.form_errors
-    if isinstance(target, tuple):  # WTForms keeps errors as a tuple before validation
-        target = list(target)
-        if field is not None:
-            field.errors = target
-    target.append(str(error.message))
+_fail = fail
 
 
 @bp.get("/")
