@@ -19,6 +19,7 @@ import multiprocessing
 import os
 import pstats
 import random
+import secrets
 import shutil
 import sys
 import tempfile
@@ -379,7 +380,8 @@ def measure_searchable(app: Flask, users: dict[str, int], tries: int, seed: int)
     results = []
     try:
         for version_id in rng.sample(candidates, min(tries, len(candidates))):
-            word = f"benchmark{rng.randrange(10**9):09d}marker"
+            # Unique per run, not per seed: a --reuse run must not find an earlier run's word.
+            word = f"benchmark{secrets.token_hex(6)}marker"
             parent.send(word)
             if _receive(parent, CHILD_TIMEOUT) != "polling":
                 raise RuntimeError("the searching process answered out of turn")
