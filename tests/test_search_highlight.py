@@ -107,3 +107,74 @@ def test_output_is_escaped_text_of_one_window(text: str, terms: list[str], size:
     collapsed = re.sub(r"\s+", " ", text)
     assert excerpt in collapsed
     assert len(excerpt) <= size
+
+
+# --- Long texts: only the stretch the skeleton test picks is normalised -------------------
+
+_FILLER_KM = "ខ្ញុំស្រឡាញ់ប្រទេសកម្ពុជា ការងារនៅភូមិ "
+_FILLER_EN = "the harvest came late that year and the road was closed "
+
+
+def test_long_khmer_text_marks_a_variant_spelling_far_inside() -> None:
+    text = _FILLER_KM * 120 + "ស្រ្តី\u200bខ្មែរ" + _FILLER_KM * 120  # about 9,000 characters
+    assert _marked(highlight(text, ["ស្ត្រីខ្មែរ"])) == ["ស្រ្តី\u200bខ្មែរ"]
+    assert _marked(highlight(_FILLER_KM * 240, ["ស្ត្រី"])) == []  # control: absent
+
+
+def test_long_english_text_marks_stem_phrase_and_prefix_near_the_end() -> None:
+    text = _FILLER_EN * 150 + "She was Discriminated against while living with HIV."
+    assert _marked(highlight(text, ["discrimination"])) == ["Discriminated"]
+    assert _marked(highlight(text, ["living with hiv"])) == ["living with HIV"]
+    assert _marked(highlight(text, ["discrim*"])) == ["Discriminated"]
+    assert _marked(highlight(text, ["skies"])) == []  # control
+    assert _marked(highlight(_FILLER_EN * 150 + "the sky", ["skies"])) == ["sky"]
+
+
+def test_long_text_prefers_the_stretch_with_every_term() -> None:
+    text = (
+        "hiv " + _FILLER_EN * 60 + "women " + _FILLER_EN * 60 + "women and hiv " + _FILLER_EN * 60
+    )
+    assert sorted(_marked(highlight(text, ["hiv", "women"]))) == ["hiv", "women"]
+    assert "women and hiv" in html.unescape(
+        _MARKED.sub(r"\1", str(highlight(text, ["hiv", "women"])))
+    )
+
+
+def test_long_text_phrase_across_a_cut_point() -> None:
+    for shift in range(0, 320, 7):  # the phrase lands on every side of a 300-char cut
+        text = "x" * shift + " " + _FILLER_EN * 20 + "ការ រើសអើង " + _FILLER_EN * 20
+        assert _marked(highlight(text, ["ការរើសអើង"])) == ["ការ រើសអើង"], shift
+
+
+def test_long_text_without_a_match_shows_its_start() -> None:
+    out = highlight(_FILLER_EN * 100, ["absent"], max_chars=60)
+    assert str(out).startswith("the harvest") and "<mark>" not in str(out)
+
+
+_WORDS = st.sampled_from(
+    [
+        *("ស្ត្រី", "ស្រ្តី", "ខ្ញុំ", "ប្រទេស", "hiv", "HIV", "women", "Women's", "២០១៤", "2014"),
+        *("bri\u0306", "brĭ", "living", "lived", "skies", "sky", "the", "a", "road", "\u200b"),
+    ]
+)
+
+
+@settings(max_examples=150, derandomize=True, deadline=None)
+@given(
+    st.lists(_WORDS, min_size=200, max_size=400),
+    st.lists(
+        st.sampled_from(["ស្ត្រី", "hiv", "2014", "brĭ", "live", "sky", "wom*", "a"]),
+        min_size=1,
+        max_size=3,
+    ),
+    st.booleans(),
+)
+def test_long_text_finds_a_match_whenever_the_whole_text_has_one(
+    words: list[str], terms: list[str], glue: bool
+) -> None:
+    from archive.search.highlight import _highlight
+
+    text = ("" if glue else " ").join(words) + " " + " ".join(words)
+    fast = _marked(highlight(text, terms))
+    exact = _marked(_highlight(text, 0, len(text), list(dict.fromkeys(terms)), 240))
+    assert bool(fast) == bool(exact)

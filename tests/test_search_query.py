@@ -11,7 +11,7 @@ from whoosh.query import Term
 from archive.search.query import QueryError, parse_user_query, query_terms_for_highlight
 from archive.search.schema import make_schema
 
-TEXT_FIELDS = {"words", "clusters", "stemmed"}
+TEXT_FIELDS = {"words", "shingles", "clusters", "stemmed"}
 
 
 def _index(tmp_path: Path, docs: dict[str, tuple[str, str]]) -> Index:
@@ -20,7 +20,7 @@ def _index(tmp_path: Path, docs: dict[str, tuple[str, str]]) -> Index:
     writer = ix.writer()
     for doc, (language, text) in docs.items():
         fields = {"doc": doc, "testimony": f"t{doc}", "language": language}
-        fields |= {"words": text, "clusters": text}
+        fields |= {"words": text, "shingles": text, "clusters": text}
         if language == "en":
             fields["stemmed"] = text
         writer.add_document(**fields)
@@ -111,10 +111,13 @@ def test_phrase_matches_only_in_order(tmp_path: Path) -> None:
         "rev": ("en", "HIV living with women"),
         "km_fwd": ("km", "ខ្ញុំស្រឡាញ់ប្រទេសកម្ពុជា"),
         "km_rev": ("km", "ប្រទេសកម្ពុជាស្រឡាញ់ខ្ញុំ"),
+        # Both word pairs of the phrase, but not one after the other (phrases use word pairs).
+        "pairs": ("en", "living with friends, then with HIV"),
     }
     ix = _index(tmp_path, docs)
     assert _hits(ix, '"living with HIV"') == {"fwd"}
-    assert _hits(ix, "living with HIV") == {"fwd", "rev"}  # control: unquoted is AND
+    assert _hits(ix, '"living with"') == {"fwd", "rev", "pairs"}  # control: one pair
+    assert _hits(ix, "living with HIV") == {"fwd", "rev", "pairs"}  # control: unquoted is AND
     assert _hits(ix, '"ខ្ញុំ ស្រឡាញ់"') == {"km_fwd"}
     assert _hits(ix, "ខ្ញុំស្រឡាញ់") == {"km_fwd"}  # an unspaced word is a phrase too
     assert _hits(ix, "ខ្ញុំ ស្រឡាញ់") == {"km_fwd", "km_rev"}

@@ -15,11 +15,15 @@ Fields (KHMER.md "Retrieval": words boosted OR cluster n-grams reached recall 1.
   a one-cluster group): a phrase of consecutive bigrams matches exactly the same cluster
   sequence as a phrase of unigrams, with far rarer, cheaper postings. Groups are separated by a
   position gap, so a query builder can split on it.
+- shingles: each pair of consecutive words-field tokens, at the first one's position. A phrase
+  of n words is a phrase of n - 1 shingles: exact, and far cheaper than reading the positions
+  of common words in every document that holds them all (KHMER.md: phrases dominated latency).
 - stemmed: non-Khmer runs, letters/marks/numbers tokens, Snowball English stems (the Porter
   StemFilter default does not conflate "discriminated" and "discrimination").
 """
 
 import functools
+import itertools
 from collections.abc import Callable, Iterator, Sequence
 from importlib.metadata import version
 
@@ -33,13 +37,17 @@ from ..text.normalize import NORMALIZATION_VERSION, normalize
 
 __all__ = [
     "ANALYSIS_VERSION",
+    "SHINGLE_JOIN",
     "ClusterTokenizer",
     "LatinTokenizer",
+    "ShingleTokenizer",
     "SnowballFilter",
     "WordTokenizer",
     "cluster_analyzer",
     "cluster_tokens",
     "latin_tokens",
+    "shingle_analyzer",
+    "shingle_tokens",
     "stem",
     "stemmed_analyzer",
     "word_analyzer",
@@ -53,6 +61,8 @@ ANALYSIS_VERSION = (
 )
 
 _TOKEN = regex.compile(r"[\p{L}\p{M}\p{N}]+")
+# Joins the two words of a shingle: a space never occurs inside a words-field token.
+SHINGLE_JOIN = " "
 
 # (token text, position, start char, end char); chars are offsets in the NORMALISED text.
 RawToken = tuple[str, int, int, int]
@@ -115,6 +125,16 @@ _CACHE = 32
 def word_tokens(text: str) -> tuple[RawToken, ...]:
     """Return the words-field tokens of already-normalised `text` (cached; see above)."""
     return tuple(_word_tokens(text))
+
+
+@functools.lru_cache(maxsize=_CACHE)
+def shingle_tokens(text: str) -> tuple[RawToken, ...]:
+    """Return the shingles-field tokens of normalised `text`: each pair of consecutive words
+    as "first second", at the first word's position (cached)."""
+    words = word_tokens(text)
+    return tuple(
+        (f"{a[0]}{SHINGLE_JOIN}{b[0]}", a[1], a[2], b[3]) for a, b in itertools.pairwise(words)
+    )
 
 
 @functools.lru_cache(maxsize=_CACHE)
@@ -182,6 +202,13 @@ class ClusterTokenizer(_NormalizingTokenizer):
         return cluster_tokens(text, query=mode == "query")
 
 
+class ShingleTokenizer(_NormalizingTokenizer):
+    """The shingles field: pairs of consecutive words-field tokens (see shingle_tokens)."""
+
+    def _raw(self, text: str, mode: str) -> Sequence[RawToken]:
+        return shingle_tokens(text)
+
+
 class LatinTokenizer(_NormalizingTokenizer):
     """The stemmed field's tokenizer: letter/mark/number runs outside Khmer runs."""
 
@@ -220,6 +247,11 @@ class SnowballFilter(Filter):
 def word_analyzer() -> WordTokenizer:
     """Return the analyzer of the words field."""
     return WordTokenizer()
+
+
+def shingle_analyzer() -> ShingleTokenizer:
+    """Return the analyzer of the shingles field."""
+    return ShingleTokenizer()
 
 
 def cluster_analyzer() -> ClusterTokenizer:

@@ -52,6 +52,7 @@ def _document(t: Testimony, v: Version, tier: Tier) -> IndexDocument | None:
     fields: dict[str, str] = {
         "language": v.language,
         "words": text,
+        "shingles": text,
         "clusters": text,
         "province": t.province,
         "year": str(t.recorded_on.year) if t.recorded_on else "",

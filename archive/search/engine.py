@@ -10,6 +10,7 @@ import threading
 from bisect import bisect_right
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 
 from whoosh.query import And, Every, Or, Query, Term
@@ -128,21 +129,33 @@ def run(
     best: dict[str, Hit] = {}
     languages: dict[str, set[str]] = {}
     facet_rows: dict[str, dict[str, tuple[str, ...]]] = {}
+    # Results come in rank order; consecutive documents mostly share a segment, so the segment
+    # is looked up again only when a docnum falls outside the current one.
+    info, base, limit = SegmentInfo([], [], [], []), 0, 0
     for docnum, raw_score in results.items():
-        score = raw_score or 0.0  # unscored when browsing without words
-        leaf = bisect_right(offsets, docnum) - 1
-        info, local = infos[leaf], docnum - offsets[leaf]
+        if not base <= docnum < limit:
+            leaf = bisect_right(offsets, docnum) - 1
+            info, base = infos[leaf], offsets[leaf]
+            limit = offsets[leaf + 1] if leaf + 1 < len(offsets) else 1 << 62
+        local = docnum - base
         pid = info.testimony[local]
-        languages.setdefault(pid, set()).add(info.language[local])
-        facet_rows.setdefault(pid, info.facets[local])
+        language = info.language[local]
+        score = raw_score or 0.0  # unscored when browsing without words
         known = best.get(pid)
-        if known is None or score > known.score:
-            best[pid] = Hit(pid, info.language[local], score, info.recorded_on[local])
-    facets: dict[str, Counter[str]] = {name: Counter() for name in FACETS}
-    for pid, row in facet_rows.items():
-        for name, values in row.items():
-            facets[name].update(values)
-        facets["language"].update(languages[pid])
+        if known is None:
+            best[pid] = Hit(pid, language, score, info.recorded_on[local])
+            languages[pid] = {language}
+            facet_rows[pid] = info.facets[local]
+            continue
+        languages[pid].add(language)
+        if score > known.score:
+            known.language, known.score = language, score
+    # Facet counts: each testimony once, whatever the number of its matching versions.
+    facets = {
+        name: Counter(chain.from_iterable(row[name] for row in facet_rows.values()))
+        for name in FACET_FIELDS
+    }
+    facets["language"] = Counter(chain.from_iterable(languages.values()))
     hits = list(best.values())
     if sort == "date" or query is None:
         hits.sort(key=lambda h: (h.recorded_on, h.score), reverse=True)

@@ -9,6 +9,7 @@ unclosed quote is ignored, unbalanced parentheses are dropped or closed, danglin
 are dropped. Only an empty, too long or too large query raises QueryError.
 """
 
+import itertools
 import re
 from dataclasses import dataclass
 from typing import Final
@@ -19,7 +20,13 @@ from whoosh.query import And, Not, Or, Phrase, Prefix, Query, Term
 
 from ..text.khmer import split_runs
 from ..text.normalize import normalize
-from .analysis import cluster_analyzer, latin_tokens, stemmed_analyzer, word_analyzer
+from .analysis import (
+    SHINGLE_JOIN,
+    cluster_analyzer,
+    latin_tokens,
+    stemmed_analyzer,
+    word_analyzer,
+)
 
 __all__ = ["QueryError", "parse_user_query", "query_terms_for_highlight"]
 
@@ -193,11 +200,21 @@ def _runs(tokens: list[tuple[str, int]]) -> list[list[str]]:
 
 
 def _sequence(field: str, words: list[str], prefix: bool) -> Query:
-    """A term, a phrase, or (prefix) the words before the last AND the last as a prefix."""
+    """A term, a phrase, or (prefix) the words before the last AND the last as a prefix.
+
+    A phrase in the words field is asked of the shingles field (word pairs): one term for two
+    words, a phrase of pairs for more; the same documents, without reading the positions of
+    every common word.
+    """
     if prefix:
         last = Prefix(field, words[-1])
         return And([_sequence(field, words[:-1], False), last]) if len(words) > 1 else last
-    return Term(field, words[0]) if len(words) == 1 else Phrase(field, words)
+    if len(words) == 1:
+        return Term(field, words[0])
+    if field == "words":
+        pairs = [f"{a}{SHINGLE_JOIN}{b}" for a, b in itertools.pairwise(words)]
+        return Term("shingles", pairs[0]) if len(pairs) == 1 else Phrase("shingles", pairs)
+    return Phrase(field, words)
 
 
 def _field_query(field: str, analyzer: Analyzer, text: str, prefix: bool) -> Query | None:
@@ -241,7 +258,9 @@ def _leaf_query(leaf: _Leaf) -> Query | None:
         alternatives.append(clusters if latin is None else And([clusters, latin]))
     elif not leaf.prefix:
         stemmed = _field_query("stemmed", _STEMMED, leaf.text, False)
-        if stemmed is not None:
+        # One word only: a quoted phrase matches the words as written (as in web search),
+        # and a phrase of stems would read the positions of every common word again.
+        if stemmed is not None and not isinstance(stemmed, (Phrase, And)):
             alternatives.append(stemmed)
     return _combine(Or, alternatives)
 

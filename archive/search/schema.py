@@ -7,7 +7,7 @@ until the next merge.
 Value formats the indexer must use:
 - doc: the version id as a string (unique key of a document); testimony: its public id;
   language: the BCP 47 tag of the version ("km", "jra-Latn"...).
-- words, clusters: every version's searchable text (title, summary, body as plain text).
+- words, shingles, clusters: every version's searchable text (title, summary, body as plain text).
 - stemmed: the same text, for English versions only (leave it out otherwise).
 - facet fields: slugs joined by commas ("plhiv,disability"); year: "2023" (several allowed).
 - recorded_on: "YYYY", "YYYY-MM" or "YYYY-MM-DD" (sorts as text, partial dates first);
@@ -17,13 +17,19 @@ Value formats the indexer must use:
 
 from whoosh.fields import ID, KEYWORD, TEXT, Schema
 
-from .analysis import ANALYSIS_VERSION, cluster_analyzer, stemmed_analyzer, word_analyzer
+from .analysis import (
+    ANALYSIS_VERSION,
+    cluster_analyzer,
+    shingle_analyzer,
+    stemmed_analyzer,
+    word_analyzer,
+)
 
 __all__ = ["FACET_FIELDS", "INDEX_FORMAT_VERSION", "TEXT_FIELDS", "make_schema"]
 
 # Bump SCHEMA_VERSION when a field is added, removed or changes type: an index built with another
 # format must be rebuilt, never read with this schema.
-SCHEMA_VERSION = "schema-2"
+SCHEMA_VERSION = "schema-3"
 INDEX_FORMAT_VERSION = f"{SCHEMA_VERSION};{ANALYSIS_VERSION}"
 
 FACET_FIELDS = (
@@ -34,7 +40,7 @@ FACET_FIELDS = (
     "province",
     "year",
 )
-TEXT_FIELDS = ("words", "clusters", "stemmed")
+TEXT_FIELDS = ("words", "shingles", "clusters", "stemmed")
 
 
 def _facet() -> KEYWORD:
@@ -63,6 +69,8 @@ def make_schema() -> Schema:
         clusters=TEXT(
             analyzer=cluster_analyzer(), phrase=True, stored=False, multitoken_query="phrase"
         ),
+        # Word pairs: the query builder turns a phrase in the words field into shingles.
+        shingles=TEXT(analyzer=shingle_analyzer(), phrase=True, stored=False, field_boost=3.0),
         stemmed=TEXT(analyzer=stemmed_analyzer(), phrase=True, stored=False),
         recorded_on=ID(stored=True, sortable=True),
         # A hash of everything indexed for this document: `index verify` compares it with the

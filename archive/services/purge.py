@@ -26,6 +26,7 @@ from ..models import Testimony, utcnow
 from ..policy import Tier
 from ..search.drain import pending_jobs
 from ..search.hooks import drain_now, store
+from ..search.service import plain_text
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,7 @@ def run(delay: float = 0.0) -> int:
         db.session.rollback()  # end the read transaction (it would block a VACUUM FULL)
         return 0
     ids = [testimony.id for testimony in due]
+    plain_text.cache_clear()  # rendered story text this process kept for search snippets
     drain_now()
     if pending_jobs(db.session, store(), limit=10_000):
         raise RuntimeError("index jobs are still pending; the purge will be retried")

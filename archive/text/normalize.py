@@ -126,6 +126,11 @@ def _map_word(word: str, offset: int, out: list[str], index: list[int], verify: 
 
     With `verify`, a word whose units do not normalise independently is mapped as a whole.
     """
+    if word.isascii():
+        # Every ASCII character is a unit of its own and only lowercases (see normalize).
+        out.append(word.lower())
+        index.extend(range(offset, offset + len(word)))
+        return
     spans = _units(word)
     pieces = [_normalize_cached(word[s:e]) for s, e in spans]
     if verify and "".join(pieces) != normalize(word):
