@@ -9,11 +9,12 @@ change after they are written, and a new commit only adds small ones.
 import threading
 from bisect import bisect_right
 from collections import Counter, OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
 
-from whoosh.query import And, Every, Or, Query, Term
+from whoosh.query import And, Or, Query, Term
 from whoosh.searching import Searcher
 
 from ..policy import Tier
@@ -42,12 +43,12 @@ class Hit:
 
 @dataclass
 class Outcome:
+    """The hits asked for (one page, or all of them in order), and over every match: the
+    number of matching testimonies and the facet counts."""
+
     hits: list[Hit]
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
-
-    @property
-    def total(self) -> int:
-        return len(self.hits)
+    total: int = 0
 
 
 _segments: "OrderedDict[str, SegmentInfo]" = OrderedDict()
@@ -109,56 +110,114 @@ def run(
     filters: dict[str, list[str]],
     hidden: set[str],
     sort: str = "relevance",
+    window: tuple[int, int] | None = None,
 ) -> Outcome:
     """Search one tier. `query` None means every document (browsing by filters).
 
     `filters` maps facet names (and "language") to allowed values (OR within a facet, AND
     across facets); `hidden` testimonies are left out of hits, totals and facets alike.
+    `window` (start, stop) asks for those hits only (a page); None asks for all, in order.
+
+    Two passes: every match unscored (cheap: no score per document) for the total and the
+    facets, then the scored top hits only as far as the window needs.
     """
     conditions = [
         Or([Term(name, value) for value in values]) for name, values in filters.items() if values
     ]
-    filter_q = And(conditions) if conditions else None
-    mask_q = Or([Term("testimony", pid) for pid in sorted(hidden)]) if hidden else None
-    results = searcher.search(
-        query or Every(), filter=filter_q, mask=mask_q, limit=None, scored=query is not None
+    allowed = set(searcher.docs_for_query(And(conditions))) if conditions else None
+    masked = (
+        set(searcher.docs_for_query(Or([Term("testimony", pid) for pid in sorted(hidden)])))
+        if hidden
+        else set()
     )
+    if query is None:
+        docs = allowed if allowed is not None else searcher.reader().all_doc_ids()
+    else:
+        docs = searcher.docs_for_query(query)
+    matched = _group(
+        searcher, (d for d in docs if d not in masked and (allowed is None or d in allowed))
+    )
+    facets = {
+        name: Counter(chain.from_iterable(m.facets[name] for m in matched.values()))
+        for name in FACET_FIELDS
+    }
+    facets["language"] = Counter(chain.from_iterable(m.languages for m in matched.values()))
+    start, stop = window if window is not None else (0, len(matched))
+    if query is None or sort == "date":
+        order = sorted(matched, key=lambda pid: (matched[pid].recorded_on, pid), reverse=True)
+        page = order[start:stop]
+        best = _best_languages(searcher, query, page, matched) if query is not None else {}
+        hits = [
+            Hit(pid, best.get(pid, matched[pid].first), 0.0, matched[pid].recorded_on)
+            for pid in page
+        ]
+    else:
+        hits = _ranked(searcher, query, allowed, masked, stop)[start:stop]
+    return Outcome(hits, {n: dict(c) for n, c in facets.items()}, len(matched))
+
+
+@dataclass
+class _Match:
+    first: str  # the language of the first matching version seen
+    languages: set[str]
+    facets: dict[str, tuple[str, ...]]
+    recorded_on: str
+
+
+def _group(searcher: Searcher, docnums: Iterable[int]) -> dict[str, _Match]:
+    """Group matching documents (global docnums) by testimony."""
     leaves = searcher.reader().leaf_readers()
     offsets = [offset for _reader, offset in leaves]
     infos = [_segment_info(reader) for reader, _offset in leaves]
-    best: dict[str, Hit] = {}
-    languages: dict[str, set[str]] = {}
-    facet_rows: dict[str, dict[str, tuple[str, ...]]] = {}
-    # Results come in rank order; consecutive documents mostly share a segment, so the segment
-    # is looked up again only when a docnum falls outside the current one.
+    matched: dict[str, _Match] = {}
+    # Docnums come segment by segment: the segment is looked up again only when one falls
+    # outside the current one.
     info, base, limit = SegmentInfo([], [], [], []), 0, 0
-    for docnum, raw_score in results.items():
+    for docnum in docnums:
         if not base <= docnum < limit:
             leaf = bisect_right(offsets, docnum) - 1
             info, base = infos[leaf], offsets[leaf]
             limit = offsets[leaf + 1] if leaf + 1 < len(offsets) else 1 << 62
         local = docnum - base
         pid = info.testimony[local]
-        language = info.language[local]
-        score = raw_score or 0.0  # unscored when browsing without words
-        known = best.get(pid)
+        known = matched.get(pid)
         if known is None:
-            best[pid] = Hit(pid, language, score, info.recorded_on[local])
-            languages[pid] = {language}
-            facet_rows[pid] = info.facets[local]
-            continue
-        languages[pid].add(language)
-        if score > known.score:
-            known.language, known.score = language, score
-    # Facet counts: each testimony once, whatever the number of its matching versions.
-    facets = {
-        name: Counter(chain.from_iterable(row[name] for row in facet_rows.values()))
-        for name in FACET_FIELDS
-    }
-    facets["language"] = Counter(chain.from_iterable(languages.values()))
-    hits = list(best.values())
-    if sort == "date" or query is None:
-        hits.sort(key=lambda h: (h.recorded_on, h.score), reverse=True)
-    else:
-        hits.sort(key=lambda h: (h.score, h.recorded_on), reverse=True)
-    return Outcome(hits, {name: dict(counter) for name, counter in facets.items()})
+            language = info.language[local]
+            matched[pid] = _Match(language, {language}, info.facets[local], info.recorded_on[local])
+        else:
+            known.languages.add(info.language[local])
+    return matched
+
+
+def _ranked(
+    searcher: Searcher, query: Query, allowed: set[int] | None, masked: set[int], stop: int
+) -> list[Hit]:
+    """The best `stop` testimonies by their best-scoring version, best first. Asks Whoosh for
+    the top documents only (it skips blocks that cannot reach them), widening the cut while
+    several versions of one testimony leave too few testimonies."""
+    leaves = searcher.reader().leaf_readers()
+    offsets = [offset for _reader, offset in leaves]
+    infos = [_segment_info(reader) for reader, _offset in leaves]
+    limit = max(2 * stop + 8, 16)
+    while True:
+        results = searcher.search(query, filter=allowed, mask=masked or None, limit=limit)
+        hits: dict[str, Hit] = {}
+        for docnum, score in results.items():
+            leaf = bisect_right(offsets, docnum) - 1
+            info, local = infos[leaf], docnum - offsets[leaf]
+            pid = info.testimony[local]
+            if pid not in hits:  # rank order: the first version seen scores best
+                hits[pid] = Hit(pid, info.language[local], score or 0.0, info.recorded_on[local])
+        if len(hits) >= stop or results.scored_length() < limit:
+            return list(hits.values())
+        limit *= 4
+
+
+def _best_languages(
+    searcher: Searcher, query: Query, page: list[str], matched: dict[str, _Match]
+) -> dict[str, str]:
+    """For a page in date order: the language of each testimony's best-scoring version."""
+    if not page:
+        return {}
+    only = set(searcher.docs_for_query(Or([Term("testimony", pid) for pid in page])))
+    return {hit.testimony: hit.language for hit in _ranked(searcher, query, only, set(), len(page))}

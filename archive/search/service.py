@@ -72,9 +72,16 @@ def search(user: Any, request: SearchRequest) -> SearchPage:
         searcher = engine.searcher_for(store(), tier)
     except FileNotFoundError:
         return SearchPage(request, 0, [], {})
-    outcome = engine.run(searcher, query, filters=filters, hidden=_hidden(), sort=request.sort)
     start = (request.page - 1) * request.per_page
-    shown = outcome.hits[start : start + request.per_page]
+    outcome = engine.run(
+        searcher,
+        query,
+        filters=filters,
+        hidden=_hidden(),
+        sort=request.sort,
+        window=(start, start + request.per_page),
+    )
+    shown = outcome.hits
     terms = query_terms_for_highlight(request.q, **limits) if request.q.strip() else []
     results = _recheck(tier, shown, terms)
     return SearchPage(request, outcome.total, results, outcome.facets)
