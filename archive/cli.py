@@ -53,6 +53,23 @@ def index_rebuild_command() -> None:
     click.echo(f"Rebuilt the tiers from {count} testimonies.")
 
 
+@index_cli.command("compact")
+def index_compact_command() -> None:
+    """Merge each tier's small segments and drop deleted documents (within INDEX_SEGMENT_DOCS)."""
+    from .policy import Tier
+    from .search.hooks import store
+    from .search.segments import compact
+
+    tiers = store()
+    with tiers.writer_lock(current_app.config["INDEX_LOCK_TIMEOUT"]):
+        for tier in Tier:
+            if not tiers.exists(tier):
+                click.echo(f"{tier.value}: missing (run `index drain`)", err=True)
+                continue
+            before, after = compact(tiers.open(tier), tiers.segment_docs)
+            click.echo(f"{tier.value}: {before} segments -> {after}")
+
+
 @index_cli.command("verify")
 def index_verify_command() -> None:
     """Exit non-zero when any tier differs from what the policy says it should hold."""

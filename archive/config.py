@@ -43,6 +43,11 @@ class Defaults:
     INDEX_GAP_TIMEOUT = 300.0
     # Apply pending index jobs (and rebuild missing or outdated tiers) when the app starts.
     INDEX_DRAIN_ON_START = True
+    # The most documents (versions) one index segment may hold. Hiding a testimony rewrites
+    # the segments that held it (measured: ~30 long documents a second, 34 s for a segment of
+    # 1,000), so this bounds a withdrawal's or restriction's cost whatever the tier's size;
+    # smaller means cheaper purges but more segments per search. Tests set it to a handful.
+    INDEX_SEGMENT_DOCS = 1000
 
     # Withdrawal: seconds between the withdrawal's commit and the purge of derived copies
     # (0: right after the request; tests raise it to show a killed process resumes the purge

@@ -15,9 +15,10 @@ Fields (KHMER.md "Retrieval": words boosted OR cluster n-grams reached recall 1.
   a one-cluster group): a phrase of consecutive bigrams matches exactly the same cluster
   sequence as a phrase of unigrams, with far rarer, cheaper postings. Groups are separated by a
   position gap, so a query builder can split on it.
-- shingles: each pair of consecutive words-field tokens, at the first one's position. A phrase
-  of n words is a phrase of n - 1 shingles: exact, and far cheaper than reading the positions
-  of common words in every document that holds them all (KHMER.md: phrases dominated latency).
+- shingles: each pair of consecutive words-field tokens of which one is a common word
+  (archive.text.common_words), at the first one's position. A phrase whose every pair holds a
+  common word is a phrase of shingles: exact, and far cheaper than reading the positions of
+  common words in every document that holds them all (phrases dominated latency).
 - stemmed: non-Khmer runs, letters/marks/numbers tokens, Snowball English stems (the Porter
   StemFilter default does not conflate "discriminated" and "discrimination").
 """
@@ -32,6 +33,7 @@ import whoosh
 from whoosh.analysis import Filter, Token, Tokenizer
 from whoosh.lang import stemmer_for_language
 
+from ..text.common_words import COMMON_WORDS
 from ..text.khmer import linked_clusters, segment_word_spans, split_runs
 from ..text.normalize import NORMALIZATION_VERSION, normalize
 
@@ -45,6 +47,8 @@ __all__ = [
     "WordTokenizer",
     "cluster_analyzer",
     "cluster_tokens",
+    "common_words",
+    "is_shingled",
     "latin_tokens",
     "shingle_analyzer",
     "shingle_tokens",
@@ -56,7 +60,7 @@ __all__ = [
 
 # Bump the first part when any analyzer's output changes for some input.
 ANALYSIS_VERSION = (
-    f"analysis-1;{NORMALIZATION_VERSION};khmercut-{version('khmercut')};"
+    f"analysis-2;{NORMALIZATION_VERSION};khmercut-{version('khmercut')};"
     f"whoosh-{whoosh.versionstring()}"
 )
 
@@ -127,13 +131,27 @@ def word_tokens(text: str) -> tuple[RawToken, ...]:
     return tuple(_word_tokens(text))
 
 
+@functools.cache
+def common_words() -> frozenset[str]:
+    """Return the normalised common words (archive.text.common_words) that shingles pair."""
+    return frozenset(normalize(word) for word in COMMON_WORDS)
+
+
+def is_shingled(first: str, second: str) -> bool:
+    """Return whether the index holds the pair of these two consecutive words-field tokens."""
+    common = common_words()
+    return first in common or second in common
+
+
 @functools.lru_cache(maxsize=_CACHE)
 def shingle_tokens(text: str) -> tuple[RawToken, ...]:
     """Return the shingles-field tokens of normalised `text`: each pair of consecutive words
-    as "first second", at the first word's position (cached)."""
+    holding a common word, as "first second", at the first word's position (cached)."""
     words = word_tokens(text)
     return tuple(
-        (f"{a[0]}{SHINGLE_JOIN}{b[0]}", a[1], a[2], b[3]) for a, b in itertools.pairwise(words)
+        (f"{a[0]}{SHINGLE_JOIN}{b[0]}", a[1], a[2], b[3])
+        for a, b in itertools.pairwise(words)
+        if is_shingled(a[0], b[0])
     )
 
 

@@ -7,39 +7,21 @@ tier records which jobs it applied (see TierState for the out-of-order commits o
 
 import logging
 import time
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
-from whoosh.reading import SegmentReader
+from whoosh.index import Index
+from whoosh.writing import NO_MERGE
 
 from ..extensions import db
 from ..models import IndexJob, Testimony, Version
 from ..policy import Tier
-from . import outbox
-from .documents import project
+from . import outbox, segments
+from .documents import IndexDocument, project
 from .schema import INDEX_FORMAT_VERSION
 from .tiers import TierState, TierStore
 
 log = logging.getLogger(__name__)
-
-
-def merge_segments_with_deletions(writer: Any, segments: list[Any]) -> list[Any]:
-    """Whoosh merge policy: rewrite every segment that has deleted documents.
-
-    A deleted document's terms and stored fields stay in its segment's files until the segment
-    is rewritten; rewriting only those segments (not the whole tier) keeps a purge fast as the
-    tier grows. Returns the segments kept as they are.
-    """
-    kept = []
-    for segment in segments:
-        if segment.has_deletions():
-            reader = SegmentReader(writer.storage, writer.schema, segment)
-            writer.add_reader(reader)
-            reader.close()
-        else:
-            kept.append(segment)
-    return kept
 
 
 def _load(session: Session, ids: list[int]) -> dict[int, Testimony]:
@@ -80,7 +62,15 @@ def backlog(store: TierStore) -> int:
 def apply_jobs(
     session: Session, store: TierStore, jobs: list[tuple[int, int, str]], gap_timeout: float
 ) -> None:
-    """Re-project the jobs' testimonies into every tier and record the jobs as applied."""
+    """Re-project the jobs' testimonies into every tier and record the jobs as applied.
+
+    A purged testimony (its visibility dropped) is deleted and its new documents added in one
+    commit per tier, so every tier's search stops showing it at once; then every segment that
+    held a copy of it, live or deleted, is rewritten alone, so none of its terms stays in the
+    tiers' files when this returns (the cost: those segments, at most INDEX_SEGMENT_DOCS
+    documents each, whatever the tier's size). Raises whatever Whoosh raises; the jobs then
+    stay pending and are applied again, purge included.
+    """
     ops: dict[int, str] = {}
     for _seq, tid, op in jobs:
         if ops.get(tid) != outbox.PURGE:
@@ -88,22 +78,54 @@ def apply_jobs(
     found = _load(session, sorted(ops))
     projections = {tid: project(t) for tid, t in found.items()}
     seqs = {seq for seq, _tid, _op in jobs}
-    purge = outbox.PURGE in ops.values()
+    # Every tier, even one that keeps the testimony: a purge interrupted between its two steps
+    # is applied again, and by then no tier could tell what it held before.
+    purged = [t.public_id for tid, t in found.items() if ops[tid] == outbox.PURGE]
     now = time.time()
-    for tier in Tier:
+    held: dict[Tier, set[str]] = {}
+    for tier in Tier:  # first out of every tier's search...
+        documents = {tid: projections[tid][tier] for tid in found}
+        held[tier] = _write(store.open(tier), found, documents, purged, store.segment_docs)
+    for tier in Tier:  # ...then out of its files
         state = store.state(tier)
-        writer = store.open(tier).writer()
-        try:
-            for tid, t in found.items():
-                writer.delete_by_term("testimony", t.public_id)
-                for document in projections[tid][tier]:
-                    writer.add_document(**document.fields)
-        except BaseException:
-            writer.cancel()
-            raise
-        writer.commit(mergetype=merge_segments_with_deletions if purge else None)
+        ix = store.open(tier)
+        for segment_id in sorted(held[tier]):
+            # One commit per segment: each result stays within the cap.
+            segments.rewrite(ix, {segment_id})
         state.mark(seqs, gap_timeout, now)
         store.save_state(tier, state)
+
+
+def _write(
+    ix: Index,
+    found: dict[int, Testimony],
+    documents: dict[int, list[IndexDocument]],
+    purged: list[str],
+    cap: int,
+) -> set[str]:
+    """Replace the testimonies' documents in one tier; return the ids of the segments holding
+    a copy of a purged testimony (to rewrite). Raises whatever Whoosh raises."""
+    writer = ix.writer()
+    try:
+        held = segments.holding(writer, "testimony", purged)
+        for tid, t in found.items():
+            docs = documents[tid]
+            if writer.doc_count() and writer.doc_count() + len(docs) > cap:
+                # A large batch (a backlog) is cut into segments of at most `cap` documents,
+                # between testimonies, so a search never sees one half-replaced.
+                writer.commit(mergetype=NO_MERGE)
+                writer = ix.writer()
+            writer.delete_by_term("testimony", t.public_id)
+            for document in docs:
+                writer.add_document(**document.fields)
+    except BaseException:
+        if not writer.is_closed:
+            writer.cancel()
+        raise
+    # A purge commits without merging: the segments it must rewrite come right after, and
+    # nothing else should delay the story leaving search.
+    writer.commit(mergetype=NO_MERGE if held else segments.tiered(cap))
+    return held
 
 
 def rebuild(
@@ -111,26 +133,39 @@ def rebuild(
 ) -> int:
     """Build tiers aside from the database, then swap each in atomically.
 
+    Each tier is written as segments of at most `store.segment_docs` documents (a testimony's
+    documents are never split), never one large segment: a later purge rewrites only the
+    segments that held the testimony, so its cost does not grow with the tier.
     Returns the number of testimonies projected. The caller holds the writer lock.
     """
     tiers = tiers or list(Tier)
+    cap = store.segment_docs
     high = session.scalar(select(func.max(IndexJob.seq))) or 0
     aside = {tier: store.create_aside(tier) for tier in tiers}
-    writers = {tier: ix.writer() for tier, (_dir, ix) in aside.items()}
+    writers = {
+        tier: ix.writer(limitmb=segments.WRITER_LIMIT_MB) for tier, (_d, ix) in aside.items()
+    }
     ids = list(session.scalars(select(Testimony.id).order_by(Testimony.id)))
     try:
         for start in range(0, len(ids), batch):
             for t in _load(session, ids[start : start + batch]).values():
                 projection = project(t)
-                for tier, writer in writers.items():
-                    for document in projection[tier]:
+                for tier in tiers:
+                    writer, docs = writers[tier], projection[tier]
+                    if writer.doc_count() and writer.doc_count() + len(docs) > cap:
+                        writer.commit(mergetype=NO_MERGE)
+                        writer = writers[tier] = aside[tier][1].writer(
+                            limitmb=segments.WRITER_LIMIT_MB
+                        )
+                    for document in docs:
                         writer.add_document(**document.fields)
             session.expunge_all()
         for writer in writers.values():
-            writer.commit(optimize=True)
+            writer.commit(mergetype=NO_MERGE)
     except BaseException:
         for writer in writers.values():
-            writer.cancel()
+            if not writer.is_closed:
+                writer.cancel()
         raise
     for tier, (directory, _ix) in aside.items():
         store.save_state(tier, TierState(format=INDEX_FORMAT_VERSION, low_water=high), directory)

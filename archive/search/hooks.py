@@ -18,7 +18,8 @@ log = logging.getLogger(__name__)
 
 def store() -> TierStore:
     """Return the tier store of the current app."""
-    return TierStore(current_app.config["INDEX_DIR"])
+    config = current_app.config
+    return TierStore(config["INDEX_DIR"], segment_docs=config["INDEX_SEGMENT_DOCS"])
 
 
 def drain_now() -> int:

@@ -23,6 +23,7 @@ from ..text.normalize import normalize
 from .analysis import (
     SHINGLE_JOIN,
     cluster_analyzer,
+    is_shingled,
     latin_tokens,
     stemmed_analyzer,
     word_analyzer,
@@ -202,19 +203,19 @@ def _runs(tokens: list[tuple[str, int]]) -> list[list[str]]:
 def _sequence(field: str, words: list[str], prefix: bool) -> Query:
     """A term, a phrase, or (prefix) the words before the last AND the last as a prefix.
 
-    A phrase in the words field is asked of the shingles field (word pairs): one term for two
-    words, a phrase of pairs for more; the same documents, without reading the positions of
-    every common word.
+    A phrase in the words field whose every pair holds a common word is asked of the shingles
+    field (word pairs): one term for two words, a phrase of pairs for more; the same documents,
+    without reading the positions of every common word.
     """
     if prefix:
         last = Prefix(field, words[-1])
         return And([_sequence(field, words[:-1], False), last]) if len(words) > 1 else last
     if len(words) == 1:
         return Term(field, words[0])
-    if field == "words":
+    if field == "words" and all(is_shingled(a, b) for a, b in itertools.pairwise(words)):
         pairs = [f"{a}{SHINGLE_JOIN}{b}" for a, b in itertools.pairwise(words)]
         return Term("shingles", pairs[0]) if len(pairs) == 1 else Phrase("shingles", pairs)
-    return Phrase(field, words)
+    return Phrase(field, words)  # a pair of rarer words: their position lists are short
 
 
 def _field_query(field: str, analyzer: Analyzer, text: str, prefix: bool) -> Query | None:

@@ -28,6 +28,8 @@ from ..policy import Tier
 from .schema import INDEX_FORMAT_VERSION, make_schema
 
 STATE_FILE = "state.json"
+# INDEX_SEGMENT_DOCS's default, for stores made outside an app (the benchmark).
+DEFAULT_SEGMENT_DOCS = 1000
 
 
 class IndexBusy(RuntimeError):
@@ -89,10 +91,15 @@ class TierState:
 
 
 class TierStore:
-    """Access to the tier directories under one INDEX_DIR."""
+    """Access to the tier directories under one INDEX_DIR.
 
-    def __init__(self, root: str | Path) -> None:
+    `segment_docs` is the most documents a segment of a tier may hold (INDEX_SEGMENT_DOCS):
+    rebuilds, drains and compactions keep every segment within it (see segments.py).
+    """
+
+    def __init__(self, root: str | Path, segment_docs: int = DEFAULT_SEGMENT_DOCS) -> None:
         self.root = Path(root)
+        self.segment_docs = max(1, int(segment_docs))
 
     def link(self, tier: Tier) -> Path:
         return self.root / tier.value
