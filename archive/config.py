@@ -48,6 +48,10 @@ class Defaults:
     # 1,000), so this bounds a withdrawal's or restriction's cost whatever the tier's size;
     # smaller means cheaper purges but more segments per search. Tests set it to a handful.
     INDEX_SEGMENT_DOCS = 1000
+    # Rewrite segments after a purge, and merge larger segments, in a background thread after
+    # the response (True), or before the response (False: the tests, for determinism; the
+    # background path has tests of its own). A request never waits for a rewrite when True.
+    INDEX_BACKGROUND_MAINTENANCE = True
 
     # Withdrawal: seconds between the withdrawal's commit and the purge of derived copies
     # (0: right after the request; tests raise it to show a killed process resumes the purge

@@ -45,7 +45,7 @@ from archive.models import User, Version
 from archive.policy import Tier, version_filter
 from archive.search import engine
 from archive.search.drain import rebuild
-from archive.search.hooks import drain_now
+from archive.search.hooks import drain_now, start_maintenance, wait_for_maintenance
 from archive.search.query import parse_user_query
 from archive.search.service import SearchRequest, search
 from archive.search.tiers import TierStore
@@ -340,7 +340,8 @@ class Try:
 def change_one(app: Flask, version_id: int, users: dict[str, int], word: str) -> tuple[float, ...]:
     """Through the real services, in a request context as the staff pages run them: an editor
     appends a revision carrying `word` and proposes it, another editor approves it; commit,
-    then drain_now() as the after-request hook does. Returns (monotonic time just before the
+    then drain_now(maintain_inline=False) and the background maintenance, as the after-request
+    hook does. Returns (monotonic time just before the
     commit, commit ms, drain ms)."""
     with app.test_request_context("/staff"):
         version = db.session.get(Version, version_id)
@@ -355,8 +356,9 @@ def change_one(app: Flask, version_id: int, users: dict[str, int], word: str) ->
         before = time.monotonic()
         db.session.commit()
         committed = time.monotonic()
-        drain_now()
+        drain_now(maintain_inline=False)  # as the after-request hook does in production
         drained = time.monotonic()
+        start_maintenance()  # then the background merges, as after a response
     return before, (committed - before) * 1000, (drained - committed) * 1000
 
 
@@ -390,6 +392,7 @@ def measure_searchable(app: Flask, users: dict[str, int], tries: int, seed: int)
             searchable = None if found is None else (found - before) * 1000
             results.append(Try(commit_ms, drain_ms, searchable))
     finally:
+        wait_for_maintenance()
         with contextlib.suppress(OSError):
             parent.send(None)
         proc.join(timeout=30)

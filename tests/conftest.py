@@ -44,6 +44,10 @@ BASE_CONFIG: dict[str, Any] = {
     "SEARCH_RATE_COUNT": 100_000,
     # A fixed key for the narrator-field encryption (archive/crypto.py), for tests only.
     "FIELD_KEY": "v--TPF6AAqHsSs-OEcy2ihFKOH_wPzZsjhBcPsvoSmw=",
+    # Segment rewrites and the withdrawal purge run before the response, so a test can scan
+    # the files right after a request. The same code runs either way; the background thread
+    # that production uses is tested on its own (tests/test_search_maintenance.py).
+    "INDEX_BACKGROUND_MAINTENANCE": False,
 }
 
 

@@ -121,10 +121,11 @@ def test_sync_commits_rarely_merge_and_stay_bounded(app: Flask, world: list[str]
         for tier in Tier:
             old = {seg_id for seg_id, _live, _all in before[tier]}
             new = [every for seg_id, _live, every in after[tier] if seg_id not in old]
-            # One new segment per commit: the testimony's one document, plus whatever the
-            # policy copied into it (a merge replaces two or more segments by this one).
-            assert len(new) == 1, tier
-            copying[tier] += new[0] > 1
+            # The commit's segment (the testimony's one document, plus the few small segments
+            # the inline policy may copy into it), and at most one merge by the maintenance
+            # steps that drain_now() runs inline here.
+            assert 1 <= len(new) <= 2, tier
+            copying[tier] += any(every > 1 for every in new)
             assert len(after[tier]) <= COUNT // 2 + segments.FACTOR, tier
     for tier in Tier:  # merges happen, but most commits copy nothing
         assert 0 < copying[tier] <= len(order) // 3, copying

@@ -16,12 +16,16 @@ from whoosh.writing import NO_MERGE
 from ..extensions import db
 from ..models import IndexJob, Testimony, Version
 from ..policy import Tier
-from . import outbox, segments
+from . import maintenance, outbox, segments
 from .documents import IndexDocument, project
 from .schema import INDEX_FORMAT_VERSION
 from .tiers import TierState, TierStore
 
 log = logging.getLogger(__name__)
+
+# The most documents a commit inside a request copies in a merge (copying runs at about 30
+# long documents a second): enough to fold the one- or two-document segments of ordinary saves.
+INLINE_MERGE_DOCS = 24
 
 
 def _load(session: Session, ids: list[int]) -> dict[int, Testimony]:
@@ -65,11 +69,11 @@ def apply_jobs(
     """Re-project the jobs' testimonies into every tier and record the jobs as applied.
 
     A purged testimony (its visibility dropped) is deleted and its new documents added in one
-    commit per tier, so every tier's search stops showing it at once; then every segment that
-    held a copy of it, live or deleted, is rewritten alone, so none of its terms stays in the
-    tiers' files when this returns (the cost: those segments, at most INDEX_SEGMENT_DOCS
-    documents each, whatever the tier's size). Raises whatever Whoosh raises; the jobs then
-    stay pending and are applied again, purge included.
+    commit per tier, so every tier's search stops showing it at once. The segments that held a
+    copy of it, live or deleted, are recorded in the tier's state (with the jobs, in one write)
+    for the maintenance to rewrite (maintenance.step): until then its terms are still in the
+    files, never in a result. Raises whatever Whoosh raises; the jobs then stay pending and are
+    applied again, purge included.
     """
     ops: dict[int, str] = {}
     for _seq, tid, op in jobs:
@@ -86,12 +90,9 @@ def apply_jobs(
     for tier in Tier:  # first out of every tier's search...
         documents = {tid: projections[tid][tier] for tid in found}
         held[tier] = _write(store.open(tier), found, documents, purged, store.segment_docs)
-    for tier in Tier:  # ...then out of its files
+    for tier in Tier:  # ...then, by the maintenance, out of its files
         state = store.state(tier)
-        ix = store.open(tier)
-        for segment_id in sorted(held[tier]):
-            # One commit per segment: each result stays within the cap.
-            segments.rewrite(ix, {segment_id})
+        state.rewrite |= held[tier]
         state.mark(seqs, gap_timeout, now)
         store.save_state(tier, state)
 
@@ -122,9 +123,10 @@ def _write(
         if not writer.is_closed:
             writer.cancel()
         raise
-    # A purge commits without merging: the segments it must rewrite come right after, and
-    # nothing else should delay the story leaving search.
-    writer.commit(mergetype=NO_MERGE if held else segments.tiered(cap))
+    # A purge commits without merging: nothing should delay the story leaving search. Other
+    # commits merge only a few small segments (a request waits for it); larger merges are
+    # the maintenance's.
+    writer.commit(mergetype=NO_MERGE if held else segments.tiered(cap, max_merge=INLINE_MERGE_DOCS))
     return held
 
 
@@ -173,26 +175,54 @@ def rebuild(
     return len(ids)
 
 
+def _apply_pending(session: Session, store: TierStore, gap_timeout: float, batch: int) -> int:
+    applied = 0
+    while True:
+        jobs = pending_jobs(session, store, batch)
+        if not jobs:
+            return applied
+        apply_jobs(session, store, jobs, gap_timeout)
+        applied += len(jobs)
+        session.expunge_all()
+
+
 def drain(
-    store: TierStore, *, lock_timeout: float = 10.0, gap_timeout: float = 300.0, batch: int = 500
+    store: TierStore,
+    *,
+    lock_timeout: float = 10.0,
+    gap_timeout: float = 300.0,
+    batch: int = 500,
+    maintain: bool = True,
 ) -> int:
-    """Apply every pending job (rebuilding tiers that are missing or of an old format).
+    """Apply every pending job (rebuilding tiers that are missing or of an old format), then,
+    with `maintain`, every maintenance step (purge rewrites, larger merges) in the same lock.
 
     Returns the number of jobs applied. Raises IndexBusy when another process keeps the lock
     longer than `lock_timeout`; the jobs then stay pending for the next drain.
     """
-    applied = 0
     # A session of its own: the request's session (and its objects) stay untouched.
     with store.writer_lock(lock_timeout), Session(db.engine) as session:
         stale = [tier for tier in Tier if not store.is_current(tier)]
         if stale:
             log.warning("rebuilding index tiers %s", ", ".join(t.value for t in stale))
             rebuild(session, store, stale)
-        while True:
-            jobs = pending_jobs(session, store, batch)
-            if not jobs:
-                break
-            apply_jobs(session, store, jobs, gap_timeout)
-            applied += len(jobs)
-            session.expunge_all()
+        applied = _apply_pending(session, store, gap_timeout, batch)
+        while maintain and maintenance.step(store):
+            applied += _apply_pending(session, store, gap_timeout, batch)
     return applied
+
+
+def maintain(
+    store: TierStore, *, lock_timeout: float = 10.0, gap_timeout: float = 300.0, batch: int = 500
+) -> int:
+    """Run the maintenance steps one lock at a time (a drain elsewhere may take its turn in
+    between), applying pending jobs after each: a job that could not wait for a long step is
+    applied right after it. Returns the number of steps. Raises IndexBusy like drain()."""
+    steps = 0
+    while True:
+        with store.writer_lock(lock_timeout), Session(db.engine) as session:
+            did = maintenance.step(store)
+            _apply_pending(session, store, gap_timeout, batch)
+        if not did:
+            return steps
+        steps += 1

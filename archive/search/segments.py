@@ -43,7 +43,13 @@ def _mostly_deleted(segment: Any) -> bool:
     return segment.deleted_count() * 2 > segment.doc_count_all()
 
 
-def plan(segments: list[Any], cap: int, new_docs: int, factor: int = FACTOR) -> list[Any]:
+def plan(
+    segments: list[Any],
+    cap: int,
+    new_docs: int,
+    factor: int = FACTOR,
+    max_merge: int | None = None,
+) -> list[Any]:
     """Return the segments a commit writing `new_docs` documents should merge (often none).
 
     At most one merge per commit, so a commit's cost stays bounded: the smallest segments of
@@ -51,8 +57,9 @@ def plan(segments: list[Any], cap: int, new_docs: int, factor: int = FACTOR) -> 
     documents; a larger one could not merge with a peer without passing the cap), as many as
     fit with the new documents within `cap`; else a single segment more than half deleted.
     Segments without live documents are not planned (`tiered` drops them for free).
+    `max_merge` bounds the documents copied (a commit inside a request copies few).
     """
-    budget = cap - new_docs
+    budget = cap - new_docs if max_merge is None else min(cap - new_docs, max_merge)
     live = [s for s in segments if s.doc_count() > 0]
     levels: dict[int, list[Any]] = {}
     for segment in live:
@@ -106,15 +113,16 @@ def _merging(chosen: list[Any]) -> Policy:
     return policy
 
 
-def tiered(cap: int, factor: int = FACTOR) -> Policy:
+def tiered(cap: int, factor: int = FACTOR, max_merge: int | None = None) -> Policy:
     """Return the merge policy of ordinary (SYNC) commits for segments of at most `cap` docs.
 
-    The policy drops segments whose documents are all deleted, and merges what `plan` chooses.
+    The policy drops segments whose documents are all deleted, and merges what `plan` chooses
+    (copying at most `max_merge` documents; larger merges are left to the maintenance).
     """
 
     def policy(writer: Any, segments: list[Any]) -> list[Any]:
         empty = [s for s in segments if s.doc_count() == 0]
-        chosen = plan(segments, cap, writer.doc_count(), factor)
+        chosen = plan(segments, cap, writer.doc_count(), factor, max_merge)
         return _merging(empty + chosen)(writer, segments)
 
     return policy

@@ -49,6 +49,8 @@ class TierState:
     low_water: int = 0
     done: set[int] = field(default_factory=set)
     gaps: dict[int, float] = field(default_factory=dict)
+    # Segments holding deleted copies of a hidden testimony, to rewrite (random ids, no text).
+    rewrite: set[str] = field(default_factory=set)
 
     def is_done(self, seq: int) -> bool:
         return seq <= self.low_water or seq in self.done
@@ -76,6 +78,7 @@ class TierState:
                 "low_water": self.low_water,
                 "done": sorted(self.done),
                 "gaps": {str(k): v for k, v in sorted(self.gaps.items())},
+                "rewrite": sorted(self.rewrite),
             }
         )
 
@@ -87,6 +90,7 @@ class TierState:
             low_water=int(data.get("low_water", 0)),
             done={int(x) for x in data.get("done", [])},
             gaps={int(k): float(v) for k, v in data.get("gaps", {}).items()},
+            rewrite={str(x) for x in data.get("rewrite", [])},
         )
 
 

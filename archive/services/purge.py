@@ -132,19 +132,31 @@ def _after_request(response: Any) -> Any:
     if not g.pop("withdrawal_committed", False):
         return response
     delay = current_app.config["PURGE_DELAY"]
-    if delay <= 0:
+    if delay <= 0 and not current_app.config["INDEX_BACKGROUND_MAINTENANCE"]:
         run_logged()
     else:
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
-
-        def later() -> None:
-            with app.app_context():
-                run_logged(delay)
-
-        timer = threading.Timer(delay, later)
-        timer.daemon = True
-        timer.start()
+        # In a thread: rewriting the index segments that held the story takes seconds to
+        # minutes, and the person who withdrew it should not wait for it.
+        _in_background(delay)
     return response
+
+
+def _in_background(delay: float) -> threading.Thread:
+    """Run the purge in a daemon thread after `delay` seconds (a killed process leaves it
+    pending; the next process finishes it at its first request)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def later() -> None:
+        with app.app_context():
+            try:
+                run_logged(delay)
+            finally:
+                db.session.remove()
+
+    timer = threading.Timer(max(delay, 0.0), later)
+    timer.daemon = True
+    timer.start()
+    return timer
 
 
 @event.listens_for(Session, "after_commit")
@@ -170,7 +182,10 @@ def _first_request() -> None:
         if id(app) in _started:
             return
         _started.add(id(app))
-    run_logged()
+    if current_app.config["INDEX_BACKGROUND_MAINTENANCE"]:
+        _in_background(0.0)
+    else:
+        run_logged()
 
 
 def init_app(app: Flask) -> None:
