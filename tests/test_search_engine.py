@@ -98,3 +98,15 @@ def test_the_hit_names_its_best_matching_version(tmp_path: Path) -> None:
         window=(0, 30),
     )
     assert {h.testimony: h.language for h in dated.hits}["t00"] == "km"
+
+
+def test_a_filter_matching_nothing_answers_nothing(tmp_path: Path) -> None:
+    # Whoosh treats an empty allow-set as no filter at all: the engine must not pass one on.
+    searcher = _searcher(tmp_path)
+    query = parse_user_query("river")
+    for q in (query, None):
+        none = engine.run(searcher, q, filters={"identity_group": ["disability"]}, hidden=set())
+        assert none.total == 0 and none.hits == []
+        assert all(not counts for counts in none.facets.values())
+        some = engine.run(searcher, q, filters={"identity_group": ["youth"]}, hidden=set())
+        assert some.total == 15 and len(some.hits) == 15  # control

@@ -130,6 +130,10 @@ def run(
         if hidden
         else set()
     )
+    if allowed is not None and not allowed:
+        # Whoosh reads an empty allow-set as "no filter": a filter matching nothing must
+        # answer nothing here, before Whoosh sees it.
+        return Outcome([], {name: {} for name in FACETS}, 0)
     if query is None:
         docs = allowed if allowed is not None else searcher.reader().all_doc_ids()
     else:
@@ -152,7 +156,9 @@ def run(
             for pid in page
         ]
     else:
-        hits = _ranked(searcher, query, allowed, masked, stop)[start:stop]
+        ranked = _ranked(searcher, query, allowed, masked, stop)
+        # The same documents as the unscored pass, so pages never disagree with the total.
+        hits = [hit for hit in ranked if hit.testimony in matched][start:stop]
     return Outcome(hits, {n: dict(c) for n, c in facets.items()}, len(matched))
 
 
