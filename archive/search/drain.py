@@ -106,7 +106,7 @@ def _write(
 ) -> set[str]:
     """Replace the testimonies' documents in one tier; return the ids of the segments holding
     a copy of a purged testimony (to rewrite). Raises whatever Whoosh raises."""
-    writer = ix.writer()
+    writer = ix.writer(compound=False)
     try:
         held = segments.holding(writer, "testimony", purged)
         for tid, t in found.items():
@@ -115,7 +115,7 @@ def _write(
                 # A large batch (a backlog) is cut into segments of at most `cap` documents,
                 # between testimonies, so a search never sees one half-replaced.
                 writer.commit(mergetype=NO_MERGE)
-                writer = ix.writer()
+                writer = ix.writer(compound=False)
             writer.delete_by_term("testimony", t.public_id)
             for document in docs:
                 writer.add_document(**document.fields)
@@ -145,7 +145,8 @@ def rebuild(
     high = session.scalar(select(func.max(IndexJob.seq))) or 0
     aside = {tier: store.create_aside(tier) for tier in tiers}
     writers = {
-        tier: ix.writer(limitmb=segments.WRITER_LIMIT_MB) for tier, (_d, ix) in aside.items()
+        tier: ix.writer(limitmb=segments.WRITER_LIMIT_MB, compound=False)
+        for tier, (_d, ix) in aside.items()
     }
     ids = list(session.scalars(select(Testimony.id).order_by(Testimony.id)))
     try:
@@ -157,7 +158,7 @@ def rebuild(
                     if writer.doc_count() and writer.doc_count() + len(docs) > cap:
                         writer.commit(mergetype=NO_MERGE)
                         writer = writers[tier] = aside[tier][1].writer(
-                            limitmb=segments.WRITER_LIMIT_MB
+                            limitmb=segments.WRITER_LIMIT_MB, compound=False
                         )
                     for document in docs:
                         writer.add_document(**document.fields)

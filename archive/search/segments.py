@@ -26,6 +26,10 @@ FACTOR = 8
 # Memory (MB) a writer's posting pool may use before it spills runs to disk: a segment of a
 # thousand long testimonies holds millions of postings.
 WRITER_LIMIT_MB = 256
+# Every writer writes plain segment files (compound=False): Whoosh opens a file inside a
+# compound segment by copying it whole into memory (BytesIO of an mmap slice), so every new
+# reader of every segment copied its term file: measured 0.8 s per drain and 3.5 s per first
+# query after a change at 10,000 testimonies.
 
 Policy = Callable[[Any, list[Any]], list[Any]]
 
@@ -152,7 +156,7 @@ def rewrite(ix: Index, segment_ids: set[str]) -> int:
     Returns how many of them were still there (a concurrent merge cannot have taken them: the
     caller holds the writer lock; the count is for reports and tests).
     """
-    writer = ix.writer(limitmb=WRITER_LIMIT_MB)
+    writer = ix.writer(limitmb=WRITER_LIMIT_MB, compound=False)
     chosen = [s for s in writer.segments if s.segment_id() in segment_ids]
     if not chosen:
         writer.cancel()
