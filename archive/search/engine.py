@@ -6,7 +6,10 @@ Reading stored fields per hit would dominate the latency (KHMER.md: 128 ms for f
 change after they are written, and a new commit only adds small ones.
 """
 
+import atexit
+import contextlib
 import threading
+import weakref
 from bisect import bisect_right
 from collections import Counter, OrderedDict
 from collections.abc import Iterable
@@ -54,6 +57,8 @@ class Outcome:
 _segments: "OrderedDict[str, SegmentInfo]" = OrderedDict()
 _segments_lock = threading.Lock()
 _local = threading.local()
+_CACHE_SEARCHERS = 6
+_live: "weakref.WeakSet[Searcher]" = weakref.WeakSet()
 
 
 def _segment_info(reader: object) -> SegmentInfo:
@@ -90,17 +95,35 @@ def searcher_for(store: TierStore, tier: Tier) -> Searcher:
     so a document purged by a merge stays searchable in that process. A fresh searcher reads
     only the segments of the latest generation.
     """
-    cache: dict[tuple[str, str], tuple[Path, Searcher]] = _local.__dict__.setdefault("s", {})
+    cache: OrderedDict[tuple[str, str], tuple[Path, Searcher]] = _local.__dict__.setdefault(
+        "s", OrderedDict()
+    )
     key = (str(store.root), tier.value)
     real = store.link(tier).resolve()
     known = cache.get(key)
     if known is not None and known[0] == real and known[1].up_to_date():
+        cache.move_to_end(key)
         return known[1]
     if known is not None:
         known[1].close()
     searcher = store.open(tier).searcher()
     cache[key] = (real, searcher)
+    cache.move_to_end(key)
+    _live.add(searcher)
+    # A searcher holds its segments' files open: keep a thread's few (one app has three
+    # tiers), close the rest (a test session creates hundreds of apps in one process).
+    while len(cache) > _CACHE_SEARCHERS:
+        _old_key, (_path, old) = cache.popitem(last=False)
+        old.close()
     return searcher
+
+
+@atexit.register
+def _close_searchers() -> None:
+    """Close the searchers still open when the process ends (their files, cleanly)."""
+    for searcher in list(_live):
+        with contextlib.suppress(Exception):
+            searcher.close()
 
 
 def run(
