@@ -110,3 +110,27 @@ def test_a_filter_matching_nothing_answers_nothing(tmp_path: Path) -> None:
         assert all(not counts for counts in none.facets.values())
         some = engine.run(searcher, q, filters={"identity_group": ["youth"]}, hidden=set())
         assert some.total == 15 and len(some.hits) == 15  # control
+
+
+def test_searchers_of_ended_threads_are_closed(tmp_path: Path) -> None:
+    # A searcher holds its segments' files open; a thread per request (the development
+    # server) must not leave them to the garbage collector (ResourceWarning, then no files).
+    import threading
+
+    from archive.policy import Tier
+    from archive.search.tiers import TierStore
+
+    store = TierStore(tmp_path)
+    directory, ix = store.create_aside(Tier.PUBLIC)
+    writer = ix.writer()
+    writer.add_document(doc="1", testimony="t1", language="en", words="river")
+    writer.commit()
+    store.swap(Tier.PUBLIC, directory)
+    seen = []
+    worker = threading.Thread(target=lambda: seen.append(engine.searcher_for(store, Tier.PUBLIC)))
+    worker.start()
+    worker.join()
+    assert not seen[0].is_closed  # kept while its thread lived
+    mine = engine.searcher_for(store, Tier.PUBLIC)
+    assert seen[0].is_closed and not mine.is_closed
+    assert engine.searcher_for(store, Tier.PUBLIC) is mine  # reused in the same thread

@@ -9,7 +9,6 @@ change after they are written, and a new commit only adds small ones.
 import atexit
 import contextlib
 import threading
-import weakref
 from bisect import bisect_right
 from collections import Counter, OrderedDict
 from collections.abc import Iterable
@@ -56,9 +55,12 @@ class Outcome:
 
 _segments: "OrderedDict[str, SegmentInfo]" = OrderedDict()
 _segments_lock = threading.Lock()
-_local = threading.local()
-_CACHE_SEARCHERS = 6
-_live: "weakref.WeakSet[Searcher]" = weakref.WeakSet()
+# (thread id, index root, tier) -> (thread, tier directory, searcher); see searcher_for.
+_searchers: "OrderedDict[tuple[int, str, str], tuple[threading.Thread, Path, Searcher]]" = (
+    OrderedDict()
+)
+_searchers_lock = threading.Lock()
+_PER_THREAD = 6  # an app has three tiers
 
 
 def _segment_info(reader: object) -> SegmentInfo:
@@ -94,36 +96,50 @@ def searcher_for(store: TierStore, tier: Tier) -> Searcher:
     segments *plus* the old reader's segments (`index._reader(reuse=...)` extends the list),
     so a document purged by a merge stays searchable in that process. A fresh searcher reads
     only the segments of the latest generation.
+
+    Searchers are per thread (a Whoosh searcher reads its files with seek + read) and hold
+    their segments' files open, so they are closed explicitly: when replaced, when more than
+    a few are kept, when their thread has ended (a thread per request in the development
+    server), and at exit. Left to the garbage collector, every file would warn.
     """
-    cache: OrderedDict[tuple[str, str], tuple[Path, Searcher]] = _local.__dict__.setdefault(
-        "s", OrderedDict()
-    )
-    key = (str(store.root), tier.value)
+    thread = threading.current_thread()
+    key = (thread.ident or 0, str(store.root), tier.value)
     real = store.link(tier).resolve()
-    known = cache.get(key)
-    if known is not None and known[0] == real and known[1].up_to_date():
-        cache.move_to_end(key)
-        return known[1]
-    if known is not None:
-        known[1].close()
+    with _searchers_lock:
+        _close_ended_threads()
+        known = _searchers.get(key)
+        if known is not None and known[1] == real and known[2].up_to_date():
+            _searchers.move_to_end(key)
+            return known[2]
+        if known is not None:
+            del _searchers[key]
+            known[2].close()
     searcher = store.open(tier).searcher()
-    cache[key] = (real, searcher)
-    cache.move_to_end(key)
-    _live.add(searcher)
-    # A searcher holds its segments' files open: keep a thread's few (one app has three
-    # tiers), close the rest (a test session creates hundreds of apps in one process).
-    while len(cache) > _CACHE_SEARCHERS:
-        _old_key, (_path, old) = cache.popitem(last=False)
-        old.close()
+    with _searchers_lock:
+        _searchers[key] = (thread, real, searcher)
+        # This thread's oldest beyond a few (a test session makes hundreds of apps in one
+        # thread); never another thread's: it may be searching with it right now.
+        mine = [k for k, entry in _searchers.items() if entry[0] is thread]
+        for old_key in mine[: max(0, len(mine) - _PER_THREAD)]:
+            _searchers.pop(old_key)[2].close()
     return searcher
+
+
+def _close_ended_threads() -> None:
+    for key, (thread, _path, searcher) in list(_searchers.items()):
+        if not thread.is_alive():
+            del _searchers[key]
+            searcher.close()
 
 
 @atexit.register
 def _close_searchers() -> None:
     """Close the searchers still open when the process ends (their files, cleanly)."""
-    for searcher in list(_live):
-        with contextlib.suppress(Exception):
-            searcher.close()
+    with _searchers_lock:
+        for _thread, _path, searcher in _searchers.values():
+            with contextlib.suppress(Exception):
+                searcher.close()
+        _searchers.clear()
 
 
 def run(
