@@ -42,7 +42,7 @@ from archive import create_app
 from archive.extensions import db
 from archive.models import User, Version
 from archive.policy import Tier, version_filter
-from archive.search import engine
+from archive.search import browsing, engine
 from archive.search.drain import rebuild
 from archive.search.hooks import drain_now, start_maintenance, wait_for_maintenance
 from archive.search.query import parse_user_query
@@ -206,11 +206,17 @@ def run_ours(app: Flask, store: TierStore, tier: Tier, viewer: Any, q: BenchQuer
             ms = (time.perf_counter() - started) * 1000
         return Sample(tier.value, q.kind, "ours", ms, page.total, q.variant)
     started = time.perf_counter()
-    query = parse_user_query(q.text) if q.text else None  # None: browsing, as the service does
     searcher = engine.searcher_for(store, tier)
     # The first page, as the search page and the API ask for it (totals and facets count
-    # every match either way).
-    outcome = engine.run(searcher, query, filters=q.filters, hidden=set(), window=(0, 10))
+    # every match either way); a browse without words goes through the service's memory of
+    # browses (archive.search.browsing), as the search page's does.
+    if q.text:
+        query = parse_user_query(q.text)
+        outcome = engine.run(searcher, query, filters=q.filters, hidden=set(), window=(0, 10))
+    else:
+        outcome = browsing.run(
+            searcher, filters=q.filters, hidden=set(), sort="relevance", window=(0, 10)
+        )
     ms = (time.perf_counter() - started) * 1000
     return Sample(tier.value, q.kind, "ours", ms, outcome.total, q.variant)
 

@@ -16,7 +16,7 @@ from ..messages import redaction_marker
 from ..models import Testimony, Version
 from ..policy import Tier, readable_text_revision, tier_of, version_visible_in, visible_text
 from ..text.markdown import render_plain
-from . import engine
+from . import browsing, engine
 from .drain import pending_jobs
 from .highlight import highlight
 from .hooks import store
@@ -73,14 +73,16 @@ def search(user: Any, request: SearchRequest) -> SearchPage:
     except FileNotFoundError:
         return SearchPage(request, 0, [], {})
     start = (request.page - 1) * request.per_page
-    outcome = engine.run(
-        searcher,
-        query,
-        filters=filters,
-        hidden=_hidden(),
-        sort=request.sort,
-        window=(start, start + request.per_page),
-    )
+    window = (start, start + request.per_page)
+    hidden = _hidden()
+    if query is None:  # browsing by filters: the same answer until the tier changes
+        outcome = browsing.run(
+            searcher, filters=filters, hidden=hidden, sort=request.sort, window=window
+        )
+    else:
+        outcome = engine.run(
+            searcher, query, filters=filters, hidden=hidden, sort=request.sort, window=window
+        )
     shown = outcome.hits
     terms = query_terms_for_highlight(request.q, **limits) if request.q.strip() else []
     results = _recheck(tier, shown, terms)
