@@ -110,13 +110,18 @@ def _after_rollback(session: Session) -> None:
     session.info.pop("index_jobs", None)
 
 
+def _drain_and_maintain() -> None:
+    """Drain; then the maintenance in the background thread, or inline (the setting)."""
+    if current_app.config["INDEX_BACKGROUND_MAINTENANCE"]:
+        drain_now(maintain_inline=False)
+        start_maintenance()
+    else:
+        drain_now()
+
+
 def _drain_after_request(response: Any) -> Any:
     if g.pop("index_jobs_committed", False):
-        if current_app.config["INDEX_BACKGROUND_MAINTENANCE"]:
-            drain_now(maintain_inline=False)
-            start_maintenance()
-        else:
-            drain_now()
+        _drain_and_maintain()
     return response
 
 
@@ -126,11 +131,7 @@ def init_app(app: Flask) -> None:
     if app.config["INDEX_DRAIN_ON_START"]:
         with app.app_context():
             if _schema_is_current():
-                if app.config["INDEX_BACKGROUND_MAINTENANCE"]:
-                    drain_now(maintain_inline=False)
-                    start_maintenance()
-                else:
-                    drain_now()
+                _drain_and_maintain()
 
 
 def _schema_is_current() -> bool:
